@@ -1,0 +1,71 @@
+# inpod: see README.md. Every target that needs Docker prepares it first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+K8S_VERSION  ?= v1.37.2
+IMAGES       ?= auto
+LABELS       ?= !slow
+KEEP_CLUSTER ?=
+INPOD_CLUSTER ?= inpod
+INPOD_CACHE  ?= $(HOME)/.cache/inpod
+REPORT_DIR   ?= $(CURDIR)/reports
+GINKGO_FLAGS ?=
+SUITE_TIMEOUT ?= 45m
+TOOLS        := $(INPOD_CACHE)/tools
+GINKGO       := $(TOOLS)/ginkgo
+KIND         := $(TOOLS)/kind
+
+export K8S_VERSION IMAGES KEEP_CLUSTER INPOD_CLUSTER INPOD_CACHE REPORT_DIR
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: docker
+docker: ## Make sure a Docker engine answers (installs/starts one as root on Debian).
+	@bash scripts/docker-prepare.sh
+
+.PHONY: tools
+tools: $(GINKGO) $(KIND) ## Build ginkgo and kind at the versions in go.mod.
+
+$(GINKGO) $(KIND): go.mod go.sum
+	@mkdir -p $(TOOLS)
+	go build -o $(GINKGO) github.com/onsi/ginkgo/v2/ginkgo
+	go build -o $(KIND) sigs.k8s.io/kind
+
+.PHONY: images
+images: docker ## Build every offline image (node, control plane, probes); cached by inputs.
+	@bash scripts/images/build-all.sh
+
+.PHONY: cluster-up
+cluster-up: docker tools ## Create (or reuse) the kind cluster and load the probe images; it is kept.
+	@[ "$(IMAGES)" = published ] || $(MAKE) --no-print-directory images
+	go run ./framework/cmd/inpodctl up
+
+.PHONY: cluster-down
+cluster-down: tools ## Delete the kind cluster.
+	go run ./framework/cmd/inpodctl down
+
+.PHONY: e2e
+e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down unless KEEP_CLUSTER=1.
+	@[ "$(IMAGES)" = published ] || $(MAKE) --no-print-directory images
+	@mkdir -p $(REPORT_DIR)
+	$(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
+	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/...
+
+.PHONY: unit
+unit: ## Unit tests of the framework (no cluster).
+	go test ./framework/... ./manifests/...
+
+.PHONY: vet
+vet: ## go vet.
+	go vet ./...
+
+.PHONY: test
+test: vet unit ## What CI runs: vet, unit tests, then e2e with the offline images.
+	$(MAKE) --no-print-directory e2e IMAGES=offline
+
+.PHONY: clean
+clean: ## Delete the kind cluster and the reports (caches stay).
+	-go run ./framework/cmd/inpodctl down
+	find $(REPORT_DIR) -mindepth 1 ! -name README.md -delete

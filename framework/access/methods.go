@@ -1,0 +1,230 @@
+package access
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/run"
+)
+
+// Target is the probe pod a method runs in.
+type Target struct{ Namespace, Pod string }
+
+// Method is one way of reaching the API from inside a pod.
+type Method interface {
+	// Name is the method label suffix: curl, python, go, kubectl.
+	Name() string
+	// Do makes q from inside t and reports what came back; the error is for a
+	// failed exec, not for an API refusal.
+	Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error)
+}
+
+// Methods are the guide's methods in its order.
+var Methods = []Method{Curl{}, Python{}, Go{}, Kubectl{}}
+
+// ByName finds a method.
+func ByName(name string) Method {
+	for _, m := range Methods {
+		if m.Name() == name {
+			return m
+		}
+	}
+	panic("unknown method " + name)
+}
+
+// Curl is the guide's Methods 1 and 2: curl with the mounted token and CA.
+type Curl struct{}
+
+func (Curl) Name() string { return "curl" }
+
+// CurlScript is the guide's Method 1 set-up, then one curl whose last output line
+// is the HTTP status.
+func CurlScript(method, path, body string) string {
+	data := ""
+	if body != "" {
+		ctype := "application/json"
+		if method == "PATCH" {
+			ctype = "application/merge-patch+json"
+		}
+		data = fmt.Sprintf(" -H 'Content-Type: %s' --data '%s'", ctype, strings.ReplaceAll(body, "'", `'\''`))
+	}
+	return `APISERVER=https://kubernetes.default.svc
+TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)
+CACERT=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
+curl -sS --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
+		` -w '\n%{http_code}' "$APISERVER` + path + `"`
+}
+
+func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", CurlScript(q.HTTPMethod(), q.Path(), q.Body))
+	if err != nil {
+		return Outcome{}, err
+	}
+	return ParseCurl(q, res), nil
+}
+
+// ParseCurl reads curl's output: the body, then the status code on the last line.
+func ParseCurl(q Request, res pods.ExecResult) Outcome {
+	o := Outcome{Method: "curl", Request: q, Raw: clip(res.Stdout+res.Stderr, 2000)}
+	if res.ExitCode != 0 {
+		o.ConnError = fmt.Sprintf("curl exit %d: %s", res.ExitCode, clip(res.Stderr, 300))
+		return o
+	}
+	body := strings.TrimRight(res.Stdout, "\n")
+	i := strings.LastIndex(body, "\n")
+	code, err := strconv.Atoi(strings.TrimSpace(body[i+1:]))
+	if err != nil {
+		o.ConnError = "curl printed no status code: " + clip(res.Stdout, 300)
+		return o
+	}
+	o.Code = code
+	if i >= 0 {
+		o.Body = body[:i]
+	}
+	fillStatus(&o)
+	return o
+}
+
+// fillStatus reads a Status object from the body, where there is one.
+func fillStatus(o *Outcome) {
+	var st struct {
+		Kind, Reason, Message string
+	}
+	if json.Unmarshal([]byte(o.Body), &st) == nil && st.Kind == "Status" {
+		o.Reason, o.Message = st.Reason, st.Message
+	}
+}
+
+// jsonProbe is the one-line answer of the Python and Go request probes.
+type jsonProbe struct {
+	Code    int    `json:"code"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+	Body    string `json:"body"`
+	Error   string `json:"error"`
+}
+
+func parseJSONProbe(method string, q Request, res pods.ExecResult) Outcome {
+	o := Outcome{Method: method, Request: q, Raw: clip(res.Stdout+res.Stderr, 2000)}
+	var p jsonProbe
+	line := strings.TrimSpace(res.Stdout)
+	if i := strings.LastIndex(line, "\n"); i >= 0 {
+		line = line[i+1:]
+	}
+	if err := json.Unmarshal([]byte(line), &p); err != nil {
+		o.ConnError = fmt.Sprintf("probe exit %d without an answer: %s", res.ExitCode, clip(res.Stderr+res.Stdout, 400))
+		return o
+	}
+	o.Code, o.Reason, o.Message, o.Body, o.ConnError = p.Code, p.Reason, p.Message, p.Body, p.Error
+	return o
+}
+
+// Python is the guide's Method 3: the official Python client, in-cluster config.
+type Python struct{}
+
+func (Python) Name() string { return "python" }
+
+func (Python) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+	cmd := []string{"python3", "/app/inpod_request.py", q.HTTPMethod(), q.Path()}
+	if q.Body != "" {
+		cmd = append(cmd, q.Body)
+	}
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, cmd...)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return parseJSONProbe("python", q, res), nil
+}
+
+// Go is the guide's Method 4: client-go, rest.InClusterConfig.
+type Go struct{}
+
+func (Go) Name() string { return "go" }
+
+func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+	cmd := []string{"/app/inpod-request", q.HTTPMethod(), q.Path()}
+	if q.Body != "" {
+		cmd = append(cmd, q.Body)
+	}
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, cmd...)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return parseJSONProbe("go", q, res), nil
+}
+
+// Kubectl is the guide's Method 5: kubectl inside the pod, in-cluster config.
+type Kubectl struct{}
+
+func (Kubectl) Name() string { return "kubectl" }
+
+func (Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", KubectlCommand(q))
+	if err != nil {
+		return Outcome{}, err
+	}
+	return ParseKubectl(q, res), nil
+}
+
+// KubectlCommand is the kubectl command line a user would type for q.
+func KubectlCommand(q Request) string {
+	res := q.Resource
+	if q.Group != "" {
+		res += "." + q.Group
+	}
+	ns := ""
+	if q.Namespace != "" {
+		ns = " -n " + q.Namespace
+	}
+	body := strings.ReplaceAll(q.Body, "'", `'\''`)
+	switch {
+	case q.Verb == "get" && q.Subresource == "log":
+		return "kubectl logs " + q.Name + ns
+	case q.Verb == "list":
+		return "kubectl get " + res + ns + " -o name"
+	case q.Verb == "get":
+		return "kubectl get " + res + " " + q.Name + ns + " -o name"
+	case q.Verb == "create":
+		return "echo '" + body + "' | kubectl create" + ns + " -f - -o name"
+	case q.Verb == "update":
+		return "echo '" + body + "' | kubectl replace" + ns + " -f - -o name"
+	case q.Verb == "patch":
+		return "kubectl patch " + res + " " + q.Name + ns + " --type=merge -p '" + body + "' -o name"
+	case q.Verb == "delete":
+		return "kubectl delete " + res + " " + q.Name + ns + " --wait=false"
+	}
+	return "kubectl get --raw " + q.Path()
+}
+
+var (
+	serverErr = regexp.MustCompile(`Error from server \((\w+)\): (.*)`)
+	authErr   = regexp.MustCompile(`error: You must be logged in to the server \((\w+)\)`)
+)
+
+var reasonCode = map[string]int{"Forbidden": 403, "Unauthorized": 401, "NotFound": 404, "AlreadyExists": 409, "Conflict": 409, "Invalid": 422, "BadRequest": 400}
+
+// ParseKubectl reads kubectl's exit code and its "Error from server (Reason)" line.
+func ParseKubectl(q Request, res pods.ExecResult) Outcome {
+	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: clip(res.Stdout+res.Stderr, 2000)}
+	if res.ExitCode == 0 {
+		o.Code = 200
+		return o
+	}
+	if m := serverErr.FindStringSubmatch(res.Stderr); m != nil {
+		o.Reason, o.Message, o.Code = m[1], strings.TrimSpace(m[2]), reasonCode[m[1]]
+		return o
+	}
+	if m := authErr.FindStringSubmatch(res.Stderr); m != nil {
+		o.Reason, o.Code = m[1], reasonCode[m[1]]
+		o.Message = strings.TrimSpace(res.Stderr)
+		return o
+	}
+	o.ConnError = fmt.Sprintf("kubectl exit %d: %s", res.ExitCode, clip(res.Stderr, 400))
+	return o
+}

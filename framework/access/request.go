@@ -1,0 +1,120 @@
+// Package access makes API requests from inside probe pods, one Method per way the
+// guide reaches the API (curl, the Python client, the Go client, kubectl), and
+// judges their outcomes precisely: allowed, 403 Forbidden naming the identity, verb
+// and resource, 401 Unauthorized, or no HTTP answer at all.
+package access
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Request is one API request, stated as RBAC sees it.
+type Request struct {
+	Verb        string // get, list, create, update, patch, delete
+	Group       string // "" for the core group
+	Version     string // default v1
+	Resource    string // plural, e.g. pods
+	Subresource string // e.g. log
+	Namespace   string // "" for cluster-scoped resources
+	Name        string
+	Body        string // JSON for create, update and patch
+}
+
+// Path is the request's URL path on the API server.
+func (q Request) Path() string {
+	v := q.Version
+	if v == "" {
+		v = "v1"
+	}
+	p := "/api/" + v
+	if q.Group != "" {
+		p = "/apis/" + q.Group + "/" + v
+	}
+	if q.Namespace != "" {
+		p += "/namespaces/" + q.Namespace
+	}
+	p += "/" + q.Resource
+	if q.Name != "" {
+		p += "/" + q.Name
+	}
+	if q.Subresource != "" {
+		p += "/" + q.Subresource
+	}
+	return p
+}
+
+// HTTPMethod maps the RBAC verb to its HTTP method.
+func (q Request) HTTPMethod() string {
+	switch q.Verb {
+	case "create":
+		return "POST"
+	case "update":
+		return "PUT"
+	case "patch":
+		return "PATCH"
+	case "delete":
+		return "DELETE"
+	default:
+		return "GET"
+	}
+}
+
+// RBACResource is the resource as RBAC names it, e.g. pods/log.
+func (q Request) RBACResource() string {
+	if q.Subresource != "" {
+		return q.Resource + "/" + q.Subresource
+	}
+	return q.Resource
+}
+
+func (q Request) String() string {
+	s := q.Verb + " " + q.RBACResource()
+	if q.Group != "" {
+		s += "." + q.Group
+	}
+	if q.Name != "" {
+		s += " " + q.Name
+	}
+	if q.Namespace != "" {
+		s += " in " + q.Namespace
+	}
+	return s
+}
+
+// Outcome is what a method got back.
+type Outcome struct {
+	Method    string
+	Request   Request
+	Code      int    // HTTP status; 0 when there was no HTTP answer
+	Reason    string // Status reason, e.g. Forbidden
+	Message   string // Status message
+	Body      string // response body or program output
+	ConnError string // DNS failure, refused connection, TLS error, timeout
+	Raw       string // the probe's raw output, for failure messages
+}
+
+// Allowed reports a 2xx answer.
+func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code >= 200 && o.Code < 300 }
+
+func (o Outcome) String() string {
+	if o.ConnError != "" {
+		return fmt.Sprintf("%s: %s → no HTTP answer: %s", o.Method, o.Request, o.ConnError)
+	}
+	s := fmt.Sprintf("%s: %s → HTTP %d", o.Method, o.Request, o.Code)
+	if o.Reason != "" {
+		s += " " + o.Reason
+	}
+	if o.Message != "" {
+		s += ": " + o.Message
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

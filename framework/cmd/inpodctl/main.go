@@ -1,0 +1,73 @@
+// Command inpodctl brings the run's cluster up or down outside a suite run, with
+// the same framework code the suites use: `inpodctl up` (create or reuse, load
+// images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/run"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := do(ctx, os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "inpodctl:", err)
+		os.Exit(1)
+	}
+}
+
+func say(format string, args ...any) { fmt.Fprintf(os.Stderr, "inpodctl: "+format+"\n", args...) }
+
+func do(ctx context.Context, verb string) error {
+	cfg, err := config.FromEnvironment()
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "images":
+		set := images.Resolve(ctx, cfg, images.DialProbe)
+		say("%s", set.Reason)
+		for _, m := range append(config.ImageMethods, "node") {
+			fmt.Printf("%s\t%s\n", m, set.Refs[m])
+		}
+		return nil
+	case "up":
+		cfg.KeepCluster = true
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+		defer cancel()
+		r, err := run.Setup(ctx, cfg, say)
+		if err != nil {
+			return err
+		}
+		say("%s; kubeconfig %s", r.Describe(), r.Proxy.KubeconfigPath())
+		return nil
+	case "down":
+		in, err := run.KindInput(cfg, images.Resolve(ctx, cfg, images.DialProbe), say)
+		if err != nil {
+			return err
+		}
+		bin := in.KindBinary
+		if bin == "" {
+			bin = "kind"
+		}
+		say("deleting kind cluster %s", in.Name)
+		cmd := exec.CommandContext(ctx, bin, "delete", "cluster", "--name", in.Name)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		return cmd.Run()
+	}
+	return fmt.Errorf("unknown command %q (want up, down or images)", verb)
+}

@@ -1,0 +1,202 @@
+// Package config holds everything a run can be told: where the cluster comes from,
+// which images serve which method, timeouts and where reports go. Each setting has a
+// flag (prefixed "inpod.") and an environment variable; the flag wins.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Provider names how the suite obtains its cluster.
+type Provider string
+
+const (
+	ProviderKind       Provider = "kind"
+	ProviderKubeconfig Provider = "kubeconfig"
+	ProviderInCluster  Provider = "in-cluster"
+)
+
+// ImageMode selects the probe image set.
+type ImageMode string
+
+const (
+	ImagesAuto      ImageMode = "auto"
+	ImagesPublished ImageMode = "published"
+	ImagesOffline   ImageMode = "offline"
+)
+
+// Config is one run's settings.
+type Config struct {
+	Provider    Provider
+	Kubeconfig  string
+	Context     string
+	ClusterName string
+	K8sVersion  string
+	NodeImage   string
+	KindConfig  string
+	KindBinary  string
+	KeepCluster bool
+
+	Images         ImageMode
+	ImageOverrides map[string]string // method -> image reference
+	RegistryProbe  string            // host:port asked when Images is auto
+
+	PodStartTimeout time.Duration
+	APITimeout      time.Duration
+	ReportDir       string
+	RunID           string
+}
+
+// setting is one flag/env pair and where its value lands.
+type setting struct {
+	flag, env, usage string
+	set              func(string) error
+	def              string
+}
+
+func (c *Config) settings() []setting {
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	dur := func(p *time.Duration) func(string) error {
+		return func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration (e.g. 90s, 2m)", v)
+			}
+			*p = d
+			return nil
+		}
+	}
+	return []setting{
+		{"provider", "INPOD_PROVIDER", "kind | kubeconfig | in-cluster", func(v string) error {
+			p, err := ParseProvider(v)
+			c.Provider = p
+			return err
+		}, "kind"},
+		{"kubeconfig", "KUBECONFIG", "kubeconfig file (provider kubeconfig)", str(&c.Kubeconfig), ""},
+		{"context", "INPOD_CONTEXT", "kubeconfig context (default: the file's current one)", str(&c.Context), ""},
+		{"cluster", "INPOD_CLUSTER", "kind cluster name", str(&c.ClusterName), "inpod"},
+		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), "v1.37.2"},
+		{"node-image", "INPOD_NODE_IMAGE", "kind node image (default: by image mode and version)", str(&c.NodeImage), ""},
+		{"kind-config", "INPOD_KIND_CONFIG", "kind cluster config", str(&c.KindConfig), ""},
+		{"kind", "INPOD_KIND", "kind binary", str(&c.KindBinary), ""},
+		{"keep-cluster", "KEEP_CLUSTER", "keep the kind cluster after the run", func(v string) error {
+			b, err := parseBool(v)
+			c.KeepCluster = b
+			return err
+		}, "false"},
+		{"images", "IMAGES", "probe image set: auto | published | offline", func(v string) error {
+			m, err := ParseImageMode(v)
+			c.Images = m
+			return err
+		}, "auto"},
+		{"registry-probe", "INPOD_REGISTRY_PROBE", "host:port whose answer means a registry is reachable", str(&c.RegistryProbe), "registry-1.docker.io:443"},
+		{"pod-timeout", "INPOD_POD_TIMEOUT", "bound on a pod becoming ready", dur(&c.PodStartTimeout), "3m"},
+		{"api-timeout", "INPOD_API_TIMEOUT", "bound on one API call or exec", dur(&c.APITimeout), "30s"},
+		{"report-dir", "REPORT_DIR", "where reports and failure dumps go", str(&c.ReportDir), "reports"},
+		{"run-id", "INPOD_RUN_ID", "label value marking this run's objects (default: generated)", str(&c.RunID), ""},
+	}
+}
+
+// ImageMethods are the methods whose probe image can be overridden, e.g. CURL_IMAGE.
+var ImageMethods = []string{"curl", "python", "go", "kubectl"}
+
+// Bind registers the "inpod." flags on fs. Parse must be called after fs is parsed.
+func (c *Config) Bind(fs *flag.FlagSet) map[string]*string {
+	vals := map[string]*string{}
+	for _, s := range c.settings() {
+		vals[s.flag] = fs.String("inpod."+s.flag, "", s.usage+" (env "+s.env+", default "+quoteDefault(s.def)+")")
+	}
+	for _, m := range ImageMethods {
+		env := strings.ToUpper(m) + "_IMAGE"
+		vals["image-"+m] = fs.String("inpod.image-"+m, "", "image for method "+m+" (env "+env+")")
+	}
+	return vals
+}
+
+// Load resolves every setting: flag value, else environment, else default.
+func Load(flags map[string]*string, getenv func(string) string) (*Config, error) {
+	c := &Config{ImageOverrides: map[string]string{}}
+	pick := func(name, env, def string) string {
+		if p, ok := flags[name]; ok && p != nil && *p != "" {
+			return *p
+		}
+		if v := getenv(env); v != "" {
+			return v
+		}
+		return def
+	}
+	for _, s := range c.settings() {
+		v := pick(s.flag, s.env, s.def)
+		if err := s.set(v); err != nil {
+			return nil, fmt.Errorf("config: %s/-inpod.%s: %w", s.env, s.flag, err)
+		}
+	}
+	for _, m := range ImageMethods {
+		if v := pick("image-"+m, strings.ToUpper(m)+"_IMAGE", ""); v != "" {
+			c.ImageOverrides[m] = v
+		}
+	}
+	if c.Kubeconfig != "" {
+		c.Kubeconfig = expandHome(strings.Split(c.Kubeconfig, string(os.PathListSeparator))[0])
+	}
+	if c.RunID == "" {
+		c.RunID = strconv.FormatInt(time.Now().UnixNano()%1e10, 36)
+	}
+	if c.Provider == ProviderKubeconfig && c.Kubeconfig == "" {
+		c.Kubeconfig = expandHome("~/.kube/config")
+	}
+	return c, nil
+}
+
+// FromEnvironment is Load with only the environment, for tools outside Ginkgo.
+func FromEnvironment() (*Config, error) { return Load(nil, os.Getenv) }
+
+// ParseProvider accepts the provider names.
+func ParseProvider(v string) (Provider, error) {
+	switch p := Provider(strings.ToLower(v)); p {
+	case ProviderKind, ProviderKubeconfig, ProviderInCluster:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown provider %q (want kind, kubeconfig or in-cluster)", v)
+}
+
+// ParseImageMode accepts the image set names.
+func ParseImageMode(v string) (ImageMode, error) {
+	switch m := ImageMode(strings.ToLower(v)); m {
+	case ImagesAuto, ImagesPublished, ImagesOffline:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown image set %q (want auto, published or offline)", v)
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (1/0, true/false)", v)
+}
+
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, p[2:])
+		}
+	}
+	return p
+}
+
+func quoteDefault(d string) string {
+	if d == "" {
+		return "none"
+	}
+	return d
+}

@@ -1,0 +1,116 @@
+// Package images decides which image serves which method: the published images
+// where a registry answers, the set built offline by scripts/images otherwise, and
+// any per-method override on top.
+package images
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/inpod/inpod/framework/config"
+)
+
+// Published references: the guide's own images where it names one, else the
+// image built from the guide's Dockerfile or source.
+func Published(k8sVersion string) map[string]string {
+	return map[string]string{
+		"curl":    "curlimages/curl:latest",
+		"python":  "inpod/probe-python:published",
+		"go":      "inpod/probe-go:published",
+		"kubectl": "bitnami/kubectl:latest",
+		"node":    "kindest/node:" + k8sVersion,
+	}
+}
+
+// Offline references: what scripts/images builds with no registry.
+func Offline(k8sVersion string) map[string]string {
+	return map[string]string{
+		"curl":    "inpod/probe-curl:offline",
+		"python":  "inpod/probe-python:offline",
+		"go":      "inpod/probe-go:offline",
+		"kubectl": "inpod/probe-kubectl:" + k8sVersion,
+		"node":    "inpod/kind-node:" + k8sVersion,
+	}
+}
+
+// Set is the resolved image set of a run.
+type Set struct {
+	Mode   config.ImageMode // published or offline, never auto
+	Reason string           // one line: why this set
+	Refs   map[string]string
+}
+
+// Probe reports whether a registry answers at addr; nil means it does.
+type Probe func(ctx context.Context, addr string) error
+
+// DialProbe opens a TCP connection: enough to tell "no such host" from a registry.
+func DialProbe(ctx context.Context, addr string) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// Resolve picks the set for cfg; in auto mode it asks probe, bounded by a few seconds.
+func Resolve(ctx context.Context, cfg *config.Config, probe Probe) Set {
+	s := Set{Mode: cfg.Images}
+	switch cfg.Images {
+	case config.ImagesPublished:
+		s.Reason = "images: published set (IMAGES=published)"
+	case config.ImagesOffline:
+		s.Reason = "images: offline set (IMAGES=offline)"
+	default:
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if err := probe(pctx, cfg.RegistryProbe); err != nil {
+			s.Mode = config.ImagesOffline
+			s.Reason = fmt.Sprintf("images: offline set (IMAGES=auto and %s does not answer: %v)", cfg.RegistryProbe, shortErr(err))
+		} else {
+			s.Mode = config.ImagesPublished
+			s.Reason = fmt.Sprintf("images: published set (IMAGES=auto and %s answers)", cfg.RegistryProbe)
+		}
+	}
+	if s.Mode == config.ImagesPublished {
+		s.Refs = Published(cfg.K8sVersion)
+	} else {
+		s.Refs = Offline(cfg.K8sVersion)
+	}
+	var over []string
+	for m, ref := range cfg.ImageOverrides {
+		s.Refs[m] = ref
+		over = append(over, m+"="+ref)
+	}
+	if cfg.NodeImage != "" {
+		s.Refs["node"] = cfg.NodeImage
+		over = append(over, "node="+cfg.NodeImage)
+	}
+	if len(over) > 0 {
+		sort.Strings(over)
+		s.Reason += "; overrides: " + strings.Join(over, ", ")
+	}
+	return s
+}
+
+// Probes lists the probe images (not the node image), sorted, for loading into a cluster.
+func (s Set) Probes() []string {
+	var refs []string
+	for _, m := range config.ImageMethods {
+		refs = append(refs, s.Refs[m])
+	}
+	sort.Strings(refs)
+	return refs
+}
+
+func shortErr(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "lookup") {
+		return strings.TrimSpace(msg[i+2:])
+	}
+	return msg
+}

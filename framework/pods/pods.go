@@ -1,0 +1,210 @@
+// Package pods runs probe pods and commands inside them: create with Pod Security
+// "restricted" settings, wait (bounded, and saying what it saw), exec, logs, delete.
+package pods
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilexec "k8s.io/client-go/util/exec"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/e2e-framework/klient/wait"
+
+	"github.com/inpod/inpod/framework/run"
+)
+
+// RunProbeInput describes a long-running probe pod.
+type RunProbeInput struct {
+	Namespace      string
+	Name           string
+	ServiceAccount string // "" = the namespace's default
+	Image          string
+	Command        []string // default: sleep 3600, as the guide's pods do
+	// AutomountToken is the pod's automountServiceAccountToken; nil leaves it unset.
+	AutomountToken *bool
+	Volumes        []corev1.Volume
+	Mounts         []corev1.VolumeMount
+}
+
+// Restricted applies what Pod Security "restricted" requires to a pod spec; the
+// guide's pods carry none of it.
+func Restricted(spec *corev1.PodSpec) {
+	if spec.SecurityContext == nil {
+		spec.SecurityContext = &corev1.PodSecurityContext{}
+	}
+	spec.SecurityContext.RunAsNonRoot = ptr.To(true)
+	spec.SecurityContext.RunAsUser = ptr.To[int64](65532)
+	spec.SecurityContext.RunAsGroup = ptr.To[int64](65532)
+	spec.SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
+	for i := range spec.Containers {
+		c := &spec.Containers[i]
+		c.SecurityContext = &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		}
+		if c.ImagePullPolicy == "" {
+			c.ImagePullPolicy = corev1.PullIfNotPresent
+		}
+	}
+	spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
+}
+
+// ProbePod builds the pod for in, labelled for r.
+func ProbePod(r *run.Run, in RunProbeInput) *corev1.Pod {
+	cmd := in.Command
+	if cmd == nil {
+		cmd = []string{"sleep", "3600"}
+	}
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: in.Name, Namespace: in.Namespace, Labels: r.Labels()},
+		Spec: corev1.PodSpec{
+			ServiceAccountName:           in.ServiceAccount,
+			AutomountServiceAccountToken: in.AutomountToken,
+			Containers: []corev1.Container{{
+				Name: "probe", Image: in.Image, Command: cmd, VolumeMounts: in.Mounts,
+			}},
+			Volumes: in.Volumes,
+		},
+	}
+	Restricted(&p.Spec)
+	return p
+}
+
+// Create creates pod and waits until it is Ready.
+func Create(ctx context.Context, r *run.Run, pod *corev1.Pod) (*corev1.Pod, error) {
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	if _, err := r.Proxy.Clientset().CoreV1().Pods(pod.Namespace).Create(cctx, pod, metav1.CreateOptions{}); err != nil {
+		return nil, fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	return WaitReady(ctx, r, pod.Namespace, pod.Name)
+}
+
+// RunProbe creates the probe pod in and waits until it is Ready.
+func RunProbe(ctx context.Context, r *run.Run, in RunProbeInput) (*corev1.Pod, error) {
+	return Create(ctx, r, ProbePod(r, in))
+}
+
+// WaitReady waits, bounded by the run's pod timeout, until the pod is Ready. It
+// gives up at once on a state that will not heal (missing image, failed pod) and
+// its error says what it saw.
+func WaitReady(ctx context.Context, r *run.Run, ns, name string) (*corev1.Pod, error) {
+	var last *corev1.Pod
+	var lastErr error
+	check := func(ctx context.Context) (bool, error) {
+		p, err := r.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			lastErr = err
+			return false, nil
+		}
+		last = p
+		if reason := hopeless(p); reason != "" {
+			return false, errors.New(reason)
+		}
+		return isReady(p), nil
+	}
+	err := wait.For(check, wait.WithContext(ctx), wait.WithTimeout(r.PodTimeout()),
+		wait.WithInterval(250*time.Millisecond), wait.WithImmediate())
+	if err == nil {
+		return last, nil
+	}
+	if last == nil {
+		return nil, fmt.Errorf("pod %s/%s: not readable within %s: %v", ns, name, r.PodTimeout(), lastErr)
+	}
+	if reason := hopeless(last); reason != "" {
+		return last, fmt.Errorf("pod %s/%s: %s", ns, name, reason)
+	}
+	return last, fmt.Errorf("pod %s/%s: not Ready within %s; saw %s", ns, name, r.PodTimeout(), Describe(last))
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// hopeless names a pod state that waiting will not cure.
+func hopeless(p *corev1.Pod) string {
+	if p.Status.Phase == corev1.PodFailed {
+		return "pod failed: " + Describe(p)
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if w := cs.State.Waiting; w != nil {
+			switch w.Reason {
+			case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName":
+				return fmt.Sprintf("image %s is not available in the cluster (%s: %s); build and load it (make images) or set the method's *_IMAGE", cs.Image, w.Reason, firstLine(w.Message))
+			case "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
+				return fmt.Sprintf("container %s cannot start (%s: %s)", cs.Name, w.Reason, firstLine(w.Message))
+			}
+		}
+	}
+	return ""
+}
+
+// Describe is a one-line account of a pod's state.
+func Describe(p *corev1.Pod) string {
+	parts := []string{"phase " + string(p.Status.Phase)}
+	for _, c := range p.Status.Conditions {
+		if c.Status != corev1.ConditionTrue && c.Message != "" {
+			parts = append(parts, fmt.Sprintf("%s=%s (%s)", c.Type, c.Status, c.Message))
+		}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		switch {
+		case cs.State.Waiting != nil:
+			parts = append(parts, fmt.Sprintf("%s waiting: %s %s", cs.Name, cs.State.Waiting.Reason, firstLine(cs.State.Waiting.Message)))
+		case cs.State.Terminated != nil:
+			parts = append(parts, fmt.Sprintf("%s terminated: %s exit %d", cs.Name, cs.State.Terminated.Reason, cs.State.Terminated.ExitCode))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// ExecResult is what a command inside a pod produced.
+type ExecResult struct {
+	Stdout, Stderr string
+	ExitCode       int
+}
+
+// Exec runs cmd in the pod's first container, bounded by the run's API timeout.
+// The error is for a failed exec itself; a command's non-zero exit is in ExitCode.
+func Exec(ctx context.Context, r *run.Run, ns, pod string, cmd ...string) (ExecResult, error) {
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	var out, errb bytes.Buffer
+	err := r.Proxy.Client().Resources().ExecInPod(cctx, ns, pod, "", cmd, &out, &errb)
+	res := ExecResult{Stdout: out.String(), Stderr: errb.String()}
+	var exit utilexec.ExitError
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.As(err, &exit):
+		res.ExitCode = exit.ExitStatus()
+		return res, nil
+	case cctx.Err() != nil:
+		return res, fmt.Errorf("exec %q in %s/%s: no answer within %s (stdout %q, stderr %q)", strings.Join(cmd, " "), ns, pod, r.Config.APITimeout, clip(res.Stdout), clip(res.Stderr))
+	default:
+		return res, fmt.Errorf("exec %q in %s/%s: %w", strings.Join(cmd, " "), ns, pod, err)
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}

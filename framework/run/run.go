@@ -1,0 +1,63 @@
+// Package run is one suite run: its configuration, its cluster, its images, and the
+// label that marks every object it creates so that it can delete exactly those.
+package run
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/images"
+)
+
+const (
+	// LabelRun marks every object of a run, cluster-scoped ones included.
+	LabelRun = "inpod.io/run"
+	// LabelManagedBy says the object is inpod's.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+)
+
+// Run is what every spec gets.
+type Run struct {
+	Config *config.Config
+	Proxy  cluster.Proxy
+	Images images.Set
+	ID     string
+}
+
+// Labels are the labels every object of this run carries.
+func (r *Run) Labels() map[string]string {
+	return map[string]string{LabelRun: r.ID, LabelManagedBy: "inpod"}
+}
+
+// Selector selects this run's objects.
+func (r *Run) Selector() string { return LabelRun + "=" + r.ID }
+
+// Name makes a generated name for an object of this run, DNS-1123 safe.
+func (r *Run) Name(parts ...string) string {
+	n := strings.ToLower(strings.Join(append([]string{"inpod"}, append(parts, r.ID)...), "-"))
+	if len(n) > 63 {
+		n = strings.TrimRight(n[:63], "-")
+	}
+	return n
+}
+
+// Ctx bounds one API call or exec by the configured API timeout.
+func (r *Run) Ctx(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, r.Config.APITimeout)
+}
+
+// Image is the image serving method (curl, python, go, kubectl).
+func (r *Run) Image(method string) string {
+	ref, ok := r.Images.Refs[method]
+	if !ok {
+		panic(fmt.Sprintf("no image for method %q", method))
+	}
+	return ref
+}
+
+// PodTimeout bounds a pod becoming ready.
+func (r *Run) PodTimeout() time.Duration { return r.Config.PodStartTimeout }

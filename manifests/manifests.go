@@ -1,0 +1,11 @@
+// Package manifests carries the YAML the suites deploy — the guide's objects and
+// the kind cluster configs — inside the suite binary, so the in-cluster Job needs
+// no files beside it.
+package manifests
+
+import "embed"
+
+// FS holds kind/ and guide/.
+//
+//go:embed kind/*.yaml
+var FS embed.FS

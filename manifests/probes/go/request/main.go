@@ -1,0 +1,86 @@
+// Command inpod-request is inpod's Go-client probe: one API request made with
+// client-go's in-cluster configuration (the mounted token and CA), answered as one
+// JSON line. The guide's own main.go (one directory up) covers "list pods"; this
+// covers the other verbs and resources its RBAC rules are about.
+//
+//	inpod-request sleep                    keep the container running
+//	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+type outcome struct {
+	Code    int    `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	Body    string `json:"body,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == "sleep" {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+		<-sig
+		return
+	}
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: inpod-request sleep | METHOD PATH [BODY-JSON]")
+		os.Exit(2)
+	}
+	out := do(strings.ToUpper(os.Args[1]), os.Args[2], strings.Join(os.Args[3:], " "))
+	_ = json.NewEncoder(os.Stdout).Encode(out)
+}
+
+func do(method, path, body string) outcome {
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		return outcome{Error: "in-cluster config: " + err.Error()}
+	}
+	cfg.Timeout = 20 * time.Second
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return outcome{Error: err.Error()}
+	}
+	req := cs.Discovery().RESTClient().Verb(method).AbsPath(path)
+	if body != "" {
+		req = req.Body([]byte(body))
+		if method == "PATCH" {
+			req = req.SetHeader("Content-Type", string(types.MergePatchType))
+		}
+	}
+	var code int
+	raw, err := req.Do(context.Background()).StatusCode(&code).Raw()
+	var status apierrors.APIStatus
+	switch {
+	case err == nil:
+		return outcome{Code: code, Body: clip(string(raw))}
+	case errors.As(err, &status) && status.Status().Code != 0:
+		s := status.Status()
+		return outcome{Code: int(s.Code), Reason: string(s.Reason), Message: s.Message, Body: clip(string(raw))}
+	default:
+		return outcome{Error: err.Error()}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 8192 {
+		return s[:8192]
+	}
+	return s
+}

@@ -1,0 +1,64 @@
+# Shared by the offline image builders; sourced, not run.
+# Every step is keyed by the hash of its inputs (versions, the files it reads, the
+# script itself). Keys live beside the outputs in $INPOD_CACHE (outside the clone) or
+# as a label on the Docker image, so a rerun skips what is already built.
+set -euo pipefail
+
+: "${K8S_VERSION:=v1.37.2}"
+: "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
+: "${IMAGE_PREFIX:=inpod}"
+: "${DEBIAN_SUITE:=bookworm}"
+: "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
+: "${CONTAINERD_VERSION:=v2.3.4}"
+: "${CRICTL_VERSION:=v1.37.0}"
+export K8S_VERSION INPOD_CACHE IMAGE_PREFIX CGO_ENABLED=0 GOFLAGS=-trimpath
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IMAGES_DIR=$ROOT/scripts/images
+BIN=$INPOD_CACHE/bin/$K8S_VERSION
+mkdir -p "$INPOD_CACHE" "$BIN"
+
+log() { printf '%s images: %s\n' "$(date +%T)" "$*" >&2; }
+die() { printf 'images: %s\n' "$*" >&2; exit 1; }
+
+# key NAME... : a stable hash of strings and files (a file argument is hashed by content).
+key() {
+  local a
+  for a in "$@"; do
+    if [ -f "$a" ]; then sha256sum "$a"; else printf '%s\n' "$a"; fi
+  done | sha256sum | cut -c1-16
+}
+
+# fresh DIR KEY: true when DIR was built from inputs hashing to KEY.
+fresh() { [ -f "$1/.inpod-key" ] && [ "$(cat "$1/.inpod-key")" = "$2" ]; }
+stamp() { printf '%s' "$2" >"$1/.inpod-key"; }
+
+# image_fresh REF KEY: true when the Docker image REF carries label inpod.key=KEY.
+image_fresh() {
+  [ "$(docker image inspect --format '{{index .Config.Labels "inpod.key"}}' "$1" 2>/dev/null)" = "$2" ]
+}
+
+need_pkg() { # need_pkg CMD PACKAGE: install a Debian package when a command is missing
+  command -v "$1" >/dev/null && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "$1 is missing; install the $2 package"
+  log "installing $2"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } ||
+    die "apt-get install $2 failed"
+}
+
+# timed NAME CMD...: run a step and report its wall time.
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  log "$name: $((SECONDS - start))s"
+}
+
+# The image references kubeadm expects for K8S_VERSION, one per line.
+kubeadm_images() {
+  "$BIN/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null
+}
+image_tag() { # image_tag NAME: the tag kubeadm wants for registry.k8s.io/.../NAME
+  kubeadm_images | awk -F: -v n="$1" '{split($1, p, "/"); if (p[length(p)] == n) print $2}'
+}

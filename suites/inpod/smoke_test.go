@@ -1,0 +1,49 @@
+package inpod_test
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/pods"
+)
+
+var _ = Describe("A pod of the curl image with the default ServiceAccount", Label("smoke", "method:curl"), Ordered, func() {
+	var (
+		ns     string
+		target access.Target
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		ns = newNamespace(ctx, "smoke")
+		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: "curl-test", Image: R.Image("curl")})
+		Expect(err).NotTo(HaveOccurred())
+		target = access.Target{Namespace: ns, Pod: "curl-test"}
+	})
+
+	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP", func(ctx SpecContext) {
+		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		res, err := pods.Exec(ctx, R, ns, target.Pod, "getent", "hosts", "kubernetes.default.svc")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.ExitCode).To(BeZero(), "getent found no address: %s", res.Stderr)
+		Expect(strings.Fields(res.Stdout)).To(ContainElement(svc.Spec.ClusterIP))
+	})
+
+	It("is refused listing pods with the mounted token: HTTP 403 Forbidden naming system:serviceaccount:<ns>:default", func(ctx SpecContext) {
+		q := access.Request{Verb: "list", Resource: "pods", Namespace: ns}
+		out, err := access.Curl{}.Do(ctx, R, target, q)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out).To(access.BeForbiddenFor(access.ServiceAccountUser(ns, "default"), q))
+	})
+
+	It("gets ok from /healthz with curl -k and no token", func(ctx SpecContext) {
+		res, err := pods.Exec(ctx, R, ns, target.Pod, "curl", "-sk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.ExitCode).To(BeZero(), "curl failed: %s", res.Stderr)
+		Expect(strings.Split(res.Stdout, "\n")).To(Equal([]string{"ok", "200"}))
+	})
+})

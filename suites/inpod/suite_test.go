@@ -1,0 +1,130 @@
+// Package inpod_test is the conformance suite: every way the guide reaches the API
+// from inside a pod, checked on a real cluster. Labels select by method
+// (method:curl, method:python, method:go, method:kubectl), by area (smoke, rbac,
+// automount, projected-token, troubleshooting) and slow.
+package inpod_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/report"
+	"github.com/inpod/inpod/framework/run"
+)
+
+var (
+	flags = (&config.Config{}).Bind(flag.CommandLine)
+	// R is the run every spec works in.
+	R *run.Run
+
+	nsMu       sync.Mutex
+	namespaces []string // this process's namespaces, dumped when a spec fails
+)
+
+func TestInpod(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "inpod")
+}
+
+func say(format string, args ...any) { fmt.Fprintf(os.Stderr, "inpod: "+format+"\n", args...) }
+
+// shared is what process 1 hands the other parallel processes.
+type shared struct {
+	Kubeconfig string
+	RunID      string
+	Images     images.Set
+}
+
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	cfg, err := config.Load(flags, os.Getenv)
+	Expect(err).NotTo(HaveOccurred())
+	R, err = run.Setup(ctx, cfg, say)
+	if err != nil {
+		Fail(err.Error())
+	}
+	say("%s", R.Describe())
+	data, err := json.Marshal(shared{Kubeconfig: R.Proxy.KubeconfigPath(), RunID: R.ID, Images: R.Images})
+	Expect(err).NotTo(HaveOccurred())
+	return data
+}, func(ctx SpecContext, data []byte) {
+	if R != nil {
+		return
+	}
+	var s shared
+	Expect(json.Unmarshal(data, &s)).To(Succeed())
+	cfg, err := config.Load(flags, os.Getenv)
+	Expect(err).NotTo(HaveOccurred())
+	cfg.RunID = s.RunID
+	var proxy cluster.Proxy
+	if s.Kubeconfig == "" {
+		proxy, err = cluster.InCluster(ctx, cfg.APITimeout)
+	} else {
+		proxy, err = cluster.FromKubeconfig(ctx, s.Kubeconfig, "", cfg.APITimeout)
+	}
+	if err != nil {
+		Fail(err.Error())
+	}
+	R = &run.Run{Config: cfg, Proxy: proxy, Images: s.Images, ID: s.RunID}
+}, NodeTimeout(15*time.Minute))
+
+// newNamespace creates a namespace for the calling container and deletes it after.
+func newNamespace(ctx context.Context, purpose string) string {
+	ns, err := R.CreateNamespace(ctx, run.CreateNamespaceInput{Purpose: purpose})
+	Expect(err).NotTo(HaveOccurred())
+	nsMu.Lock()
+	namespaces = append(namespaces, ns)
+	nsMu.Unlock()
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(R.DeleteNamespace(ctx, ns)).To(Succeed())
+	})
+	return ns
+}
+
+var _ = ReportAfterEach(func(ctx SpecContext, rep SpecReport) {
+	if !rep.Failed() || R == nil {
+		return
+	}
+	nsMu.Lock()
+	nss := append([]string(nil), namespaces...)
+	nsMu.Unlock()
+	dir := report.SpecDir(R.Config.ReportDir, rep.FullText())
+	if err := report.DumpNamespaces(ctx, R.Proxy.Clientset(), dir, nss); err == nil {
+		AddReportEntry("dump", dir)
+	}
+}, NodeTimeout(time.Minute))
+
+var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
+	if R == nil {
+		return
+	}
+	if err := R.Cleanup(ctx); err != nil {
+		say("cleanup: %v", err)
+	}
+}, NodeTimeout(2*time.Minute))
+
+var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep Report) {
+	if R == nil || R.Proxy == nil {
+		return
+	}
+	if !rep.SuiteSucceeded {
+		dir := R.Config.ReportDir + "/kind-logs"
+		if err := R.Proxy.ExportLogs(ctx, dir); err != nil {
+			say("export cluster logs: %v", err)
+		}
+	}
+	if err := R.Proxy.Dispose(ctx); err != nil {
+		say("dispose of %s: %v", R.Proxy.Name(), err)
+	}
+}, NodeTimeout(5*time.Minute))
