@@ -37,6 +37,11 @@ $(GINKGO) $(KIND): go.mod go.sum
 images: docker ## Build every offline image (node, control plane, probes); cached by inputs.
 	@bash scripts/images/build-all.sh
 
+.PHONY: images-published
+images-published: docker ## Build the Python and Go probes from their Dockerfiles (needs a registry).
+	docker build -f manifests/probes/python/Dockerfile.probe -t inpod/probe-python:published manifests/probes/python
+	docker build -f manifests/probes/go/Dockerfile -t inpod/probe-go:published .
+
 .PHONY: cluster-up
 cluster-up: docker tools ## Create (or reuse) the kind cluster and load the probe images; it is kept.
 	@[ "$(IMAGES)" = published ] || $(MAKE) --no-print-directory images
@@ -48,7 +53,7 @@ cluster-down: tools ## Delete the kind cluster.
 
 .PHONY: e2e
 e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down unless KEEP_CLUSTER=1.
-	@[ "$(IMAGES)" = published ] || $(MAKE) --no-print-directory images
+	@if [ "$(IMAGES)" = published ]; then $(MAKE) --no-print-directory images-published; else $(MAKE) --no-print-directory images; fi
 	@mkdir -p $(REPORT_DIR)
 	$(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
 	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/...

@@ -18,7 +18,7 @@ gomod() {
 
 kubernetes() {
   local out=$BIN/kubernetes k
-  k=$(key kubernetes "$K8S_VERSION" "$0" "$IMAGES_DIR/lib.sh")
+  k=$(key kubernetes "$K8S_VERSION" "$(declare -f kubernetes gomod)")
   fresh "$out" "$k" && { log "kubernetes $K8S_VERSION: cached"; return; }
   local dir=$SRC/kubernetes minor staging modfile
   minor=${K8S_VERSION#v1.}
@@ -46,7 +46,7 @@ kubernetes() {
 # replace directives, so `go install module@version` refuses them.
 wrapped() { # wrapped NAME MODULE@VERSION MAIN.GO-SOURCE
   local name=$1 req=$2 main=$3 out=$BIN/$1 k
-  k=$(key "$name" "$req" "$main" "$0")
+  k=$(key "$name" "$req" "$main" "$(declare -f wrapped gomod)")
   fresh "$out" "$k" && { log "$name ${req#*@}: cached"; return; }
   local dir=$SRC/$name
   gomod "$dir" "inpod.local/build/$name" "$req"
@@ -91,7 +91,7 @@ func main() { coremain.Run() }'
 tools() { # tools NAME MODULE@VERSION PACKAGE...
   local name=$1 req=$2 out=$BIN/$1 k
   shift 2
-  k=$(key "$name" "$req" "$@" "$0")
+  k=$(key "$name" "$req" "$@" "$(declare -f tools gomod)")
   fresh "$out" "$k" && { log "$name ${req#*@}: cached"; return; }
   local dir=$SRC/$name
   gomod "$dir" "inpod.local/build/$name" "$req"
@@ -112,7 +112,7 @@ crictl() { tools crictl "sigs.k8s.io/cri-tools@$CRICTL_VERSION" sigs.k8s.io/cri-
 local_bins() {
   local out=$BIN/local k
   k=$(key local "$ROOT/go.mod" "$ROOT/go.sum" "$ROOT"/manifests/images/pause/*.go "$ROOT"/manifests/probes/go/*.go \
-    "$ROOT"/manifests/probes/go/request/*.go "$0")
+    "$ROOT"/manifests/probes/go/request/*.go "$(declare -f local_bins)")
   fresh "$out" "$k" && { log "pause + go probes: cached"; return; }
   mkdir -p "$out"
   (cd "$ROOT" && go build -ldflags "-s -w" -o "$out/pause" ./manifests/images/pause &&

@@ -57,8 +57,8 @@ timed() {
 
 # The image references kubeadm expects for K8S_VERSION, one per line.
 kubeadm_images() {
-  "$BIN/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null
+  "$BIN/kubernetes/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null
 }
 image_tag() { # image_tag NAME: the tag kubeadm wants for registry.k8s.io/.../NAME
-  kubeadm_images | awk -F: -v n="$1" '{split($1, p, "/"); if (p[length(p)] == n) print $2}'
+  kubeadm_images | awk -F: -v n="$1" '{k = split($1, p, "/"); if (p[k] == n) print $2}'
 }

@@ -26,7 +26,9 @@ curl_image() {
 
 python_image() {
   local ref=$IMAGE_PREFIX/probe-python:offline base k ctx
-  base=$(rootfs probe-python minbase python3 python3-kubernetes ca-certificates)
+  # python3-cffi-backend is named because debootstrap does not resolve the virtual
+  # packages python3-cryptography depends on.
+  base=$(rootfs probe-python minbase python3 python3-kubernetes python3-cffi-backend ca-certificates)
   k=$(key "$ref" "$base" "$PROBES/python/app.py" "$PROBES/python/inpod_request.py" "$0")
   image_fresh "$ref" "$k" && { log "$ref: cached"; return; }
   ctx=$(context probe-python)

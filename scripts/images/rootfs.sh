@@ -8,7 +8,7 @@ rootfs() {
   local pkgs
   pkgs=$(printf '%s\n' "$@" | sort -u | paste -sd, -)
   local dir=$INPOD_CACHE/rootfs/$name k
-  k=$(key rootfs "$DEBIAN_SUITE" "$variant" "$pkgs" "$IMAGES_DIR/rootfs.sh")
+  k=$(key rootfs "$DEBIAN_SUITE" "$variant" "$pkgs" "$(declare -f rootfs)")
   if fresh "$dir" "$k"; then
     echo "$dir/rootfs.tar"
     return
@@ -31,7 +31,7 @@ rootfs() {
 # scratch_base: a minimal tree for static binaries (passwd, group, /tmp), as a tar.
 scratch_base() {
   local dir=$INPOD_CACHE/rootfs/scratch k
-  k=$(key scratch "$IMAGES_DIR/rootfs.sh")
+  k=$(key scratch "$(declare -f scratch_base)")
   if ! fresh "$dir" "$k"; then
     rm -rf "$dir" && mkdir -p "$dir/tree/etc" "$dir/tree/tmp"
     chmod 1777 "$dir/tree/tmp"
