@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds kind/ and guide/.
 //
-//go:embed kind/*.yaml
+//go:embed kind/*.yaml guide/*.yaml
 var FS embed.FS

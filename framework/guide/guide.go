@@ -1,0 +1,131 @@
+// Package guide loads the guide's YAML (manifests/guide) and adapts a run's copy:
+// the run's namespaces, suffixed names for cluster-scoped objects, the run's
+// labels, the method's probe image and what Pod Security "restricted" requires.
+// Nothing else in the guide's objects changes (manifests/guide/README.md).
+package guide
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/e2e-framework/klient/decoder"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
+
+	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/run"
+	"github.com/inpod/inpod/manifests"
+)
+
+// Load decodes one file of manifests/guide, e.g. "serviceaccount-rbac.yaml".
+func Load(file string) ([]k8s.Object, error) {
+	data, err := manifests.FS.ReadFile("guide/" + file)
+	if err != nil {
+		return nil, fmt.Errorf("guide manifest %s: %w", file, err)
+	}
+	objs, err := decoder.DecodeAll(context.Background(), bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("guide manifest %s: %w", file, err)
+	}
+	return objs, nil
+}
+
+// AdaptInput says where a run's copy goes.
+type AdaptInput struct {
+	// Namespace receives every namespaced object and every ServiceAccount subject.
+	Namespace string
+	// Image replaces each container's image (the guide's images may be unreachable).
+	Image string
+}
+
+// Adapt rewrites objs in place for r and in.
+func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
+	for _, o := range objs {
+		labels := o.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		for k, v := range r.Labels() {
+			labels[k] = v
+		}
+		o.SetLabels(labels)
+		switch obj := o.(type) {
+		case *rbacv1.ClusterRole:
+			obj.Name = clusterName(r, obj.Name)
+		case *rbacv1.ClusterRoleBinding:
+			obj.Name = clusterName(r, obj.Name)
+			obj.RoleRef.Name = clusterName(r, obj.RoleRef.Name)
+			fixSubjects(obj.Subjects, in.Namespace)
+		case *rbacv1.RoleBinding:
+			obj.Namespace = in.Namespace
+			fixSubjects(obj.Subjects, in.Namespace)
+		case *corev1.Pod:
+			obj.Namespace = in.Namespace
+			for i := range obj.Spec.Containers {
+				if in.Image != "" {
+					obj.Spec.Containers[i].Image = in.Image
+				}
+				if len(obj.Spec.Containers[i].Command) == 0 {
+					obj.Spec.Containers[i].Command = []string{"sleep", "3600"}
+				}
+			}
+			pods.Restricted(&obj.Spec)
+		default:
+			o.SetNamespace(in.Namespace)
+		}
+	}
+}
+
+// ClusterName is the run's name for a cluster-scoped object the guide names.
+func ClusterName(r *run.Run, name string) string { return clusterName(r, name) }
+
+func clusterName(r *run.Run, name string) string { return name + "-" + r.ID }
+
+func fixSubjects(subjects []rbacv1.Subject, ns string) {
+	for i := range subjects {
+		if subjects[i].Kind == rbacv1.ServiceAccountKind {
+			subjects[i].Namespace = ns
+		}
+	}
+}
+
+// Apply creates objs, in order.
+func Apply(ctx context.Context, r *run.Run, objs []k8s.Object) error {
+	res := r.Proxy.Client().Resources()
+	for _, o := range objs {
+		cctx, cancel := r.Ctx(ctx)
+		err := res.Create(cctx, o)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("create %T %s/%s: %w", o, o.GetNamespace(), o.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// Deploy loads file, adapts it and applies it; it returns the created objects.
+func Deploy(ctx context.Context, r *run.Run, file string, in AdaptInput) ([]k8s.Object, error) {
+	objs, err := Load(file)
+	if err != nil {
+		return nil, err
+	}
+	Adapt(r, in, objs)
+	return objs, Apply(ctx, r, objs)
+}
+
+// Pod returns the one Pod of a guide file, adapted, not yet created.
+func Pod(r *run.Run, file string, in AdaptInput) (*corev1.Pod, error) {
+	objs, err := Load(file)
+	if err != nil {
+		return nil, err
+	}
+	Adapt(r, in, objs)
+	for _, o := range objs {
+		if p, ok := o.(*corev1.Pod); ok {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("guide manifest %s has no Pod", file)
+}

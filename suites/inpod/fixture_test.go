@@ -1,0 +1,135 @@
+package inpod_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/guide"
+	"github.com/inpod/inpod/framework/pods"
+)
+
+// The ServiceAccounts a method's specs act as.
+const (
+	saDefault    = "default"
+	saPodReader  = "pod-reader"
+	saNSReader   = "namespace-reader"
+	saDeployer   = "deployment-manager"
+	saClusterPod = "cluster-pod-reader" // pod-reader in the namespace bound to the ClusterRole
+)
+
+// methodFixture is what one method's specs share, created once: three namespaces
+// (main: the guide's Roles; cluster: pod-reader bound to the cluster-pod-reader
+// ClusterRole; other: a bystander pod), and one probe pod per ServiceAccount.
+type methodFixture struct {
+	method                  access.Method
+	main, cluster, other    string
+	probes                  map[string]access.Target
+	logPod, victim, bystand string
+	logLine                 string
+}
+
+func (f *methodFixture) user(sa string) string {
+	if sa == saClusterPod {
+		return access.ServiceAccountUser(f.cluster, saPodReader)
+	}
+	return access.ServiceAccountUser(f.main, sa)
+}
+
+func setupMethod(ctx context.Context, m access.Method) *methodFixture {
+	name := m.Name()
+	f := &methodFixture{method: m, probes: map[string]access.Target{}}
+	f.main = newNamespace(ctx, name)
+	f.cluster = newNamespace(ctx, name+"-cluster")
+	f.other = newNamespace(ctx, name+"-other")
+
+	By("deploying the guide's ServiceAccount and RBAC")
+	for _, d := range []struct{ file, ns string }{
+		{"serviceaccount-rbac.yaml", f.main},
+		{"namespace-reader.yaml", f.main},
+		{"deployment-manager.yaml", f.main},
+		{"serviceaccount-rbac.yaml", f.cluster},
+		{"cluster-pod-reader.yaml", f.cluster},
+	} {
+		_, err := guide.Deploy(ctx, R, d.file, guide.AdaptInput{Namespace: d.ns})
+		Expect(err).NotTo(HaveOccurred())
+	}
+	Expect(guide.BindRole(ctx, R, f.main, saNSReader)).To(Succeed())
+	Expect(guide.BindRole(ctx, R, f.main, saDeployer)).To(Succeed())
+
+	By("starting one " + name + " pod per ServiceAccount")
+	image := R.Image(name)
+	probe := func(ns, pod, sa string) *corev1.Pod {
+		return pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, ServiceAccount: sa, Image: image, Command: probeCommand(name)})
+	}
+	all := map[string]*corev1.Pod{
+		saDefault:    probe(f.main, "probe-default", ""),
+		saNSReader:   probe(f.main, "probe-namespace-reader", saNSReader),
+		saDeployer:   probe(f.main, "probe-deployment-manager", saDeployer),
+		saClusterPod: probe(f.cluster, "probe-pod-reader", saPodReader),
+		saPodReader:  podReaderPod(name, f.main, image),
+	}
+	f.logLine = "inpod log line " + R.ID
+	f.logPod, f.victim, f.bystand = "log-source", "victim", "bystander"
+	curl := R.Image("curl")
+	extra := []*corev1.Pod{
+		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.main, Name: f.logPod, Image: curl,
+			Command: []string{"sh", "-c", "echo '" + f.logLine + "'; exec sleep 3600"}}),
+		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.main, Name: f.victim, Image: curl}),
+		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.other, Name: f.bystand, Image: curl}),
+	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	start := func(p *corev1.Pod) {
+		defer wg.Done()
+		if _, err := pods.Create(ctx, R, p); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	for sa, p := range all {
+		f.probes[sa] = access.Target{Namespace: p.Namespace, Pod: p.Name}
+		wg.Add(1)
+		go start(p)
+	}
+	for _, p := range extra {
+		wg.Add(1)
+		go start(p)
+	}
+	wg.Wait()
+	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
+	return f
+}
+
+// podReaderPod is the guide's own pod for pod-reader where it gives one:
+// test-pod.yaml (curl) and kubectl-pod.yaml (kubectl).
+func podReaderPod(method, ns, image string) *corev1.Pod {
+	file := map[string]string{"curl": "test-pod.yaml", "kubectl": "kubectl-pod.yaml"}[method]
+	if file == "" {
+		return pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: "probe-pod-reader", ServiceAccount: saPodReader, Image: image, Command: probeCommand(method)})
+	}
+	p, err := guide.Pod(R, file, guide.AdaptInput{Namespace: ns, Image: image})
+	Expect(err).NotTo(HaveOccurred())
+	return p
+}
+
+// probeCommand keeps a probe pod running; the Go image has no sleep binary.
+func probeCommand(method string) []string {
+	if method == "go" {
+		return []string{"/app/inpod-request", "sleep"}
+	}
+	return nil
+}
+
+func podsExec(ctx context.Context, t access.Target, cmd ...string) (pods.ExecResult, error) {
+	return pods.Exec(ctx, R, t.Namespace, t.Pod, cmd...)
+}

@@ -1,0 +1,202 @@
+package inpod_test
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/inpod/inpod/framework/access"
+)
+
+var methodTitles = map[string]string{
+	"curl":    "curl from a pod (the guide's Methods 1 and 2)",
+	"python":  "the Python client from a pod (the guide's Method 3)",
+	"go":      "the Go client from a pod (the guide's Method 4)",
+	"kubectl": "kubectl from a pod (the guide's Method 5)",
+}
+
+// forbiddenMarker is how each guide program shows that the answer was a 403.
+var forbiddenMarker = map[string]string{
+	"curl":    `"code": 403`,
+	"python":  "(403)",
+	"go":      "is forbidden",
+	"kubectl": "Error from server (Forbidden)",
+}
+
+// listedName is how each guide program prints a pod's name.
+func listedName(method, pod string) string {
+	switch method {
+	case "curl":
+		return `"` + pod + `"`
+	case "python", "go":
+		return "Pod: " + pod
+	}
+	return pod
+}
+
+var _ = Describe("The API from inside a pod", func() {
+	for _, m := range access.Methods {
+		name := m.Name()
+		Describe(methodTitles[name], Label("method:"+name, "rbac"), Ordered, func() {
+			var f *methodFixture
+			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m) })
+
+			do := func(ctx SpecContext, sa string, q access.Request) access.Outcome {
+				out, err := m.Do(ctx, R, f.probes[sa], q)
+				Expect(err).NotTo(HaveOccurred())
+				return out
+			}
+			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
+
+			It("is refused listing pods as the default ServiceAccount: 403 Forbidden naming system:serviceaccount:<ns>:default, list, pods", func(ctx SpecContext) {
+				q := listPods(f.main)
+				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
+			})
+
+			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", func(ctx SpecContext) {
+				res, err := access.RunGuideList(ctx, R, name, f.probes[saDefault], false)
+				Expect(err).NotTo(HaveOccurred())
+				out := strings.ReplaceAll(res.Stdout+res.Stderr, `\"`, `"`)
+				if name != "curl" {
+					Expect(res.ExitCode).NotTo(BeZero(), "the program should fail; output:\n%s", out)
+				}
+				Expect(out).To(ContainSubstring(forbiddenMarker[name]))
+				Expect(out).To(ContainSubstring(access.ForbiddenMessage(f.user(saDefault), "list", "pods", "")))
+			})
+
+			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", func(ctx SpecContext) {
+				res, err := access.RunGuideList(ctx, R, name, f.probes[saPodReader], true)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(res.ExitCode).To(BeZero(), "stderr: %s", res.Stderr)
+				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.probes[saPodReader].Pod)))
+				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.logPod)))
+				switch name {
+				case "python":
+					Expect(res.Stdout).To(ContainSubstring("  Status: Running"))
+					Expect(res.Stdout).To(MatchRegexp(`  IP: \d+\.\d+\.\d+\.\d+`))
+				case "go":
+					Expect(res.Stdout).To(ContainSubstring(fmt.Sprintf("Pod: %s, Status: Running", f.logPod)))
+				}
+			})
+
+			It("lets pod-reader list pods in its namespace", func(ctx SpecContext) {
+				out := do(ctx, saPodReader, listPods(f.main))
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(ContainSubstring(f.logPod))
+			})
+
+			It("lets pod-reader read pod logs (pods/log get)", func(ctx SpecContext) {
+				out := do(ctx, saPodReader, access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: f.main, Name: f.logPod})
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(ContainSubstring(f.logLine))
+			})
+
+			for _, c := range []struct {
+				what string
+				q    func(f *methodFixture) access.Request
+			}{
+				{"creating pods", func(f *methodFixture) access.Request {
+					return access.Request{Verb: "create", Resource: "pods", Namespace: f.main, Body: podBody("created-by-pod-reader", R.Image("curl"))}
+				}},
+				{"getting secrets", func(f *methodFixture) access.Request {
+					return access.Request{Verb: "get", Resource: "secrets", Namespace: f.main, Name: "any-secret"}
+				}},
+				{"listing deployments", func(f *methodFixture) access.Request {
+					return access.Request{Verb: "list", Group: "apps", Resource: "deployments", Namespace: f.main}
+				}},
+				{"listing pods in another namespace", func(f *methodFixture) access.Request { return listPods(f.other) }},
+			} {
+				It("refuses pod-reader "+c.what+": 403 Forbidden naming the ServiceAccount, verb and resource", func(ctx SpecContext) {
+					q := c.q(f)
+					Expect(do(ctx, saPodReader, q)).To(access.BeForbiddenFor(f.user(saPodReader), q))
+				})
+			}
+
+			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list pods in another namespace", func(ctx SpecContext) {
+				out := do(ctx, saClusterPod, listPods(f.other))
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(ContainSubstring(f.bystand))
+			})
+
+			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list namespaces", func(ctx SpecContext) {
+				out := do(ctx, saClusterPod, access.Request{Verb: "list", Resource: "namespaces"})
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(ContainSubstring(f.other))
+			})
+
+			It("lets namespace-reader read in the core, apps and batch groups", func(ctx SpecContext) {
+				for _, q := range []access.Request{
+					listPods(f.main),
+					{Verb: "get", Resource: "configmaps", Namespace: f.main, Name: "kube-root-ca.crt"},
+					{Verb: "list", Group: "apps", Resource: "deployments", Namespace: f.main},
+					{Verb: "list", Group: "batch", Resource: "jobs", Namespace: f.main},
+				} {
+					Expect(do(ctx, saNSReader, q)).To(access.BeAllowed(), "%s", q)
+				}
+			})
+
+			It("refuses namespace-reader writes: 403 Forbidden for create configmaps and delete pods", func(ctx SpecContext) {
+				for _, q := range []access.Request{
+					{Verb: "create", Resource: "configmaps", Namespace: f.main, Body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"written"}}`},
+					{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim},
+				} {
+					Expect(do(ctx, saNSReader, q)).To(access.BeForbiddenFor(f.user(saNSReader), q))
+				}
+			})
+
+			deployment := "managed-" + name
+			for _, step := range []struct{ verb, body string }{
+				{"create", ""}, {"update", ""}, {"patch", `{"metadata":{"labels":{"patched":"yes"}}}`}, {"delete", ""},
+			} {
+				It("lets deployment-manager "+step.verb+" a Deployment", func(ctx SpecContext) {
+					q := access.Request{Verb: step.verb, Group: "apps", Resource: "deployments", Namespace: f.main, Body: step.body}
+					switch step.verb {
+					case "create":
+						q.Body = deploymentBody(deployment, R.Image("curl"), "created")
+					case "update":
+						q.Name, q.Body = deployment, deploymentBody(deployment, R.Image("curl"), "updated")
+					default:
+						q.Name = deployment
+					}
+					Expect(do(ctx, saDeployer, q)).To(access.BeAllowed())
+				})
+			}
+
+			It("lets deployment-manager delete a pod", func(ctx SpecContext) {
+				Expect(do(ctx, saDeployer, access.Request{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim})).To(access.BeAllowed())
+			})
+
+			It("refuses deployment-manager creating pods: 403 Forbidden", func(ctx SpecContext) {
+				q := access.Request{Verb: "create", Resource: "pods", Namespace: f.main, Body: podBody("created-by-deployer", R.Image("curl"))}
+				Expect(do(ctx, saDeployer, q)).To(access.BeForbiddenFor(f.user(saDeployer), q))
+			})
+
+			if name == "kubectl" {
+				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", func(ctx SpecContext) {
+					t := f.probes[saPodReader]
+					res, err := podsExec(ctx, t, "kubectl", "--token=invalid", "get", "pods")
+					Expect(err).NotTo(HaveOccurred())
+					Expect(access.ParseKubectl(listPods(f.main), res)).To(access.BeUnauthorized())
+				})
+			}
+		})
+	}
+})
+
+func podBody(name, image string) string {
+	// Compliant with Pod Security "restricted", so that only RBAC can refuse it.
+	return fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q},"spec":{`+
+		`"securityContext":{"runAsNonRoot":true,"runAsUser":65532,"seccompProfile":{"type":"RuntimeDefault"}},`+
+		`"containers":[{"name":"c","image":%q,"command":["sleep","60"],`+
+		`"securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}}}]}}`, name, image)
+}
+
+// deploymentBody is a Deployment with no replicas: the specs are about the API's
+// answer, not about running its pods.
+func deploymentBody(name, image, stage string) string {
+	return fmt.Sprintf(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"labels":{"stage":%q}},`+
+		`"spec":{"replicas":0,"selector":{"matchLabels":{"app":%q}},"template":{"metadata":{"labels":{"app":%q}},`+
+		`"spec":{"containers":[{"name":"c","image":%q}]}}}}`, name, stage, name, name, image)
+}
