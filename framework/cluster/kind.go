@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/wait"
-	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
 	"sigs.k8s.io/e2e-framework/support/kind"
 )
 
@@ -26,6 +25,7 @@ type KindInput struct {
 	Keep        bool   // Dispose keeps the cluster
 	ProbeImages []string
 	Timeout     time.Duration // bound on the cluster becoming usable
+	OfflineDNS  bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
 	APITimeout  time.Duration
 	Log         func(format string, args ...any)
 }
@@ -110,7 +110,7 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := waitUsable(ctx, b, in.Timeout); err != nil {
+	if err := waitUsable(ctx, b, in.Timeout, in.OfflineDNS); err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
 	}
 	for _, ref := range in.ProbeImages {
@@ -193,8 +193,7 @@ func writeKubeconfig(ctx context.Context, bin string, in KindInput) error {
 }
 
 // waitUsable waits for what every spec relies on: a Ready node and cluster DNS.
-func waitUsable(ctx context.Context, b *base, timeout time.Duration) error {
-	res := b.client.Resources()
+func waitUsable(ctx context.Context, b *base, timeout time.Duration, offline bool) error {
 	nodeReady := func(ctx context.Context) (bool, error) {
 		nodes, err := b.clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil || len(nodes.Items) == 0 {
@@ -213,12 +212,10 @@ func waitUsable(ctx context.Context, b *base, timeout time.Duration) error {
 	if err := wait.For(nodeReady, opts...); err != nil {
 		return fmt.Errorf("no Ready node within %s", timeout)
 	}
-	dns := conditions.New(res).DeploymentAvailable("coredns", "kube-system")
-	tolerant := func(ctx context.Context) (bool, error) { ok, err := dns(ctx); return ok && err == nil, nil }
-	if err := wait.For(tolerant, opts...); err != nil {
-		return fmt.Errorf("cluster DNS (deployment kube-system/coredns) not available within %s", timeout)
+	if offline {
+		return offlineDNS(ctx, b.clientset, timeout)
 	}
-	return nil
+	return waitDNS(ctx, b.clientset, timeout)
 }
 
 // diagnose looks into a failed node for the known root causes; kind's own error

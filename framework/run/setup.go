@@ -80,6 +80,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		Keep:        cfg.KeepCluster,
 		ProbeImages: set.Probes(),
 		Timeout:     cfg.PodStartTimeout,
+		OfflineDNS:  set.Mode == config.ImagesOffline,
 		APITimeout:  cfg.APITimeout,
 		Log:         log,
 	}, nil

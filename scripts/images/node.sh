@@ -56,7 +56,8 @@ STOPSIGNAL SIGRTMIN+3
 ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
 DOCKERFILE
   local tmp=$IMAGE_PREFIX/kind-node-unloaded:$K8S_VERSION
-  DOCKER_BUILDKIT=0 docker build -q -t "$tmp" "$ctx" >/dev/null || die "docker build of the node image failed"
+  DOCKER_BUILDKIT=0 docker build -q -t "$tmp" "$ctx" >"$ctx/build.log" 2>&1 ||
+    die "docker build of the node image failed: $(tail -n 3 "$ctx/build.log" | tr '\n' ' ')"
   preload "$tmp" "$k" "${images[@]}"
   docker rmi "$tmp" >/dev/null 2>&1 || true
   rm -rf "$ctx"
@@ -68,7 +69,7 @@ preload() {
   local img=$1 k=$2 c=inpod-node-preload-$$
   shift 2
   docker rm -f "$c" >/dev/null 2>&1 || true
-  docker run -d --name "$c" --privileged --entrypoint=sleep "$img" infinity >/dev/null || die "cannot start $img to preload images"
+  docker run -d --init --name "$c" --privileged --entrypoint=sleep "$img" infinity >/dev/null || die "cannot start $img to preload images"
   trap 'docker rm -f '"$c"' >/dev/null 2>&1 || true' EXIT
   docker exec "$c" sh -c 'mkdir -p /run/containerd; (containerd >/var/log/preload-containerd.log 2>&1 &)
     for i in $(seq 1 60); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1' ||
@@ -78,7 +79,7 @@ preload() {
   docker exec "$c" sh -c 'pkill containerd; for i in $(seq 1 60); do pgrep -x containerd >/dev/null || exit 0; sleep 0.5; done; exit 1' ||
     die "containerd inside $img did not stop"
   docker exec "$c" rm -rf /run/containerd /var/log/preload-containerd.log /tmp/*
-  docker commit -q --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' \
+  docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' \
     --change "LABEL inpod.key=$k" "$c" "$NODE_REF" >/dev/null || die "docker commit of $NODE_REF failed"
   docker rm -f "$c" >/dev/null
   trap - EXIT

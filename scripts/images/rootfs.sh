@@ -53,8 +53,9 @@ docker_image() {
     log "$ref: cached"
     return
   fi
-  DOCKER_BUILDKIT=0 docker build -q --label "inpod.key=$k" -t "$ref" "$ctx" >/dev/null ||
-    die "docker build of $ref failed"
+  # The legacy builder prints a deprecation notice on every build; show its output only on failure.
+  DOCKER_BUILDKIT=0 docker build -q --label "inpod.key=$k" -t "$ref" "$ctx" >"$ctx/build.log" 2>&1 ||
+    die "docker build of $ref failed: $(tail -n 3 "$ctx/build.log" | tr '\n' ' ')"
   log "$ref: built"
 }
 
