@@ -53,10 +53,10 @@ func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
 		o.SetLabels(labels)
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
-			obj.Name = clusterName(r, obj.Name)
+			obj.Name = ClusterName(in.Namespace, obj.Name)
 		case *rbacv1.ClusterRoleBinding:
-			obj.Name = clusterName(r, obj.Name)
-			obj.RoleRef.Name = clusterName(r, obj.RoleRef.Name)
+			obj.Name = ClusterName(in.Namespace, obj.Name)
+			obj.RoleRef.Name = ClusterName(in.Namespace, obj.RoleRef.Name)
 			fixSubjects(obj.Subjects, in.Namespace)
 		case *rbacv1.RoleBinding:
 			obj.Namespace = in.Namespace
@@ -78,10 +78,9 @@ func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
 	}
 }
 
-// ClusterName is the run's name for a cluster-scoped object the guide names.
-func ClusterName(r *run.Run, name string) string { return clusterName(r, name) }
-
-func clusterName(r *run.Run, name string) string { return name + "-" + r.ID }
+// ClusterName is the name of a cluster-scoped object the guide names, for the
+// copy that serves namespace ns (itself generated, so unique to the run).
+func ClusterName(ns, name string) string { return name + "-" + ns }
 
 func fixSubjects(subjects []rbacv1.Subject, ns string) {
 	for i := range subjects {

@@ -26,11 +26,12 @@ def request(method, path, body):
             auth_settings=["BearerToken"], _preload_content=False,
             _return_http_data_only=False, _request_timeout=20,
         )
-        return {"code": status, "body": resp.data.decode("utf-8", "replace")[:8192]}
+        return {"code": status, "body": resp.data.decode("utf-8", "replace")[:1048576]}
     except ApiException as e:
-        out = {"code": e.status, "body": (e.body or "")[:8192]}
+        body = e.body.decode("utf-8", "replace") if isinstance(e.body, bytes) else (e.body or "")
+        out = {"code": e.status, "body": body[:1048576]}
         try:
-            st = json.loads(e.body)
+            st = json.loads(body)
             out["reason"], out["message"] = st.get("reason", ""), st.get("message", "")
         except (TypeError, ValueError):
             out["reason"] = e.reason or ""

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -67,9 +68,13 @@ func do(method, path, body string) outcome {
 	var code int
 	raw, err := req.Do(context.Background()).StatusCode(&code).Raw()
 	var status apierrors.APIStatus
+	var st metav1.Status
 	switch {
 	case err == nil:
 		return outcome{Code: code, Body: clip(string(raw))}
+	case code != 0 && json.Unmarshal(raw, &st) == nil && st.Kind == "Status":
+		// The server's own Status: the generic client does not always decode it.
+		return outcome{Code: code, Reason: string(st.Reason), Message: st.Message, Body: clip(string(raw))}
 	case errors.As(err, &status) && status.Status().Code != 0:
 		s := status.Status()
 		return outcome{Code: int(s.Code), Reason: string(s.Reason), Message: s.Message, Body: clip(string(raw))}
@@ -79,8 +84,8 @@ func do(method, path, body string) outcome {
 }
 
 func clip(s string) string {
-	if len(s) > 8192 {
-		return s[:8192]
+	if len(s) > 1<<20 {
+		return s[:1<<20]
 	}
 	return s
 }
