@@ -4,19 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 )
 
 // ServiceAccountUser is how the API server names a ServiceAccount.
 func ServiceAccountUser(ns, sa string) string { return "system:serviceaccount:" + ns + ":" + sa }
-
-// BeAllowed matches a 2xx answer.
-func BeAllowed() types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(o Outcome) (bool, error) {
-		return o.Allowed(), nil
-	}).WithTemplate("Expected the request to be allowed (HTTP 2xx), got\n{{.FormattedActual}}\nraw output:\n{{.Actual.Raw}}")
-}
 
 // ForbiddenMessage is the message the RBAC authorizer puts in a 403 for user
 // doing verb on resource (plural, with /subresource) in group.
@@ -24,26 +16,71 @@ func ForbiddenMessage(user, verb, resource, group string) string {
 	return fmt.Sprintf("User %q cannot %s resource %q in API group %q", user, verb, resource, group)
 }
 
+// outcomeMatcher judges an Outcome and, when it fails, says first what actually
+// happened: allowed, refused with which status, or no HTTP answer at all.
+type outcomeMatcher struct {
+	want string
+	ok   func(Outcome) bool
+}
+
+func (m outcomeMatcher) Match(actual any) (bool, error) {
+	o, isOutcome := actual.(Outcome)
+	if !isOutcome {
+		return false, fmt.Errorf("expected an access.Outcome, got %T", actual)
+	}
+	return m.ok(o), nil
+}
+
+func (m outcomeMatcher) FailureMessage(actual any) string {
+	o := actual.(Outcome)
+	return fmt.Sprintf("%s: expected %s, but %s\nraw output:\n%s", o.Method, m.want, Happened(o), o.Raw)
+}
+
+func (m outcomeMatcher) NegatedFailureMessage(actual any) string {
+	o := actual.(Outcome)
+	return fmt.Sprintf("%s: expected anything but %s, and %s", o.Method, m.want, Happened(o))
+}
+
+// Happened is a one-line account of an outcome, for failure messages and reports.
+func Happened(o Outcome) string {
+	switch {
+	case o.ConnError != "":
+		return "there was no HTTP answer (" + o.ConnError + ")"
+	case o.Allowed():
+		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
+	default:
+		msg := fmt.Sprintf("the API answered HTTP %d", o.Code)
+		if o.Reason != "" {
+			msg += " " + o.Reason
+		}
+		if o.Message != "" {
+			msg += ": " + o.Message
+		}
+		return msg
+	}
+}
+
+// BeAllowed matches a 2xx answer.
+func BeAllowed() types.GomegaMatcher {
+	return outcomeMatcher{want: "the request to be allowed (HTTP 2xx)", ok: Outcome.Allowed}
+}
+
 // BeForbiddenFor matches HTTP 403, reason Forbidden, and a message that names the
-// user, the verb, the resource and its group — nothing less.
+// user, the verb, the resource (with its subresource) and its group — nothing less.
 func BeForbiddenFor(user string, q Request) types.GomegaMatcher {
-	want := ForbiddenMessage(user, q.Verb, q.Resource, q.Group)
-	sub := q.Subresource
-	return gcustom.MakeMatcher(func(o Outcome) (bool, error) {
-		if o.ConnError != "" || o.Code != 403 || o.Reason != "Forbidden" {
-			return false, nil
-		}
-		if sub != "" {
-			// The authorizer names the subresource separately: resource "pods/log".
-			return strings.Contains(o.Message, fmt.Sprintf("User %q cannot %s resource %q", user, q.Verb, q.Resource+"/"+sub)), nil
-		}
-		return strings.Contains(o.Message, want), nil
-	}).WithTemplate("Expected HTTP 403 Forbidden with a message naming {{.Data}}, got\n{{.FormattedActual}}\nraw output:\n{{.Actual.Raw}}", want)
+	want := ForbiddenMessage(user, q.Verb, q.RBACResource(), q.Group)
+	return outcomeMatcher{
+		want: "HTTP 403 Forbidden naming " + want,
+		ok: func(o Outcome) bool {
+			return o.ConnError == "" && o.Code == 403 && o.Reason == "Forbidden" && strings.Contains(o.Message, want)
+		},
+	}
 }
 
 // BeUnauthorized matches HTTP 401 Unauthorized: the token itself was refused.
 func BeUnauthorized() types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(o Outcome) (bool, error) {
-		return o.ConnError == "" && o.Code == 401 && o.Reason == "Unauthorized", nil
-	}).WithTemplate("Expected HTTP 401 Unauthorized, got\n{{.FormattedActual}}\nraw output:\n{{.Actual.Raw}}")
+	return outcomeMatcher{
+		want: "HTTP 401 Unauthorized",
+		ok:   func(o Outcome) bool { return o.ConnError == "" && o.Code == 401 && o.Reason == "Unauthorized" },
+	}
 }

@@ -51,6 +51,8 @@ type Config struct {
 	APITimeout      time.Duration
 	ReportDir       string
 	RunID           string
+	// Inject lists self-check faults to inject (framework/faults); empty in real runs.
+	Inject []string
 }
 
 // setting is one flag/env pair and where its value lands.
@@ -99,6 +101,15 @@ func (c *Config) settings() []setting {
 		{"pod-timeout", "INPOD_POD_TIMEOUT", "bound on a pod becoming ready", dur(&c.PodStartTimeout), "3m"},
 		{"api-timeout", "INPOD_API_TIMEOUT", "bound on one API call or exec", dur(&c.APITimeout), "30s"},
 		{"report-dir", "REPORT_DIR", "where reports and failure dumps go", str(&c.ReportDir), "reports"},
+		{"inject", "INPOD_INJECT", "self-check: comma-separated faults to inject (see framework/faults)", func(v string) error {
+			c.Inject = nil
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					c.Inject = append(c.Inject, f)
+				}
+			}
+			return nil
+		}, ""},
 		{"run-id", "INPOD_RUN_ID", "label value marking this run's objects (default: generated)", str(&c.RunID), ""},
 	}
 }
@@ -152,6 +163,16 @@ func Load(flags map[string]*string, getenv func(string) string) (*Config, error)
 		c.Kubeconfig = expandHome("~/.kube/config")
 	}
 	return c, nil
+}
+
+// Injects reports whether the self-check fault is to be injected.
+func (c *Config) Injects(fault string) bool {
+	for _, f := range c.Inject {
+		if f == fault {
+			return true
+		}
+	}
+	return false
 }
 
 // FromEnvironment is Load with only the environment, for tools outside Ginkgo.

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
 )
@@ -61,6 +62,7 @@ func setupMethod(ctx context.Context, m access.Method) *methodFixture {
 	}
 	Expect(guide.BindRole(ctx, R, f.main, saNSReader)).To(Succeed())
 	Expect(guide.BindRole(ctx, R, f.main, saDeployer)).To(Succeed())
+	Expect(faults.GrantDefaultView(ctx, R, f.main)).To(Succeed())
 
 	By("starting one " + name + " pod per ServiceAccount")
 	image := R.Image(name)

@@ -39,7 +39,7 @@ func listedName(method, pod string) string {
 var _ = Describe("The API from inside a pod", func() {
 	for _, m := range access.Methods {
 		name := m.Name()
-		Describe(methodTitles[name], Label("method:"+name, "rbac"), Ordered, func() {
+		Describe(methodTitles[name], Label("method:"+name, "rbac"), Ordered, ContinueOnFailure, func() {
 			var f *methodFixture
 			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m) })
 

@@ -11,7 +11,7 @@ import (
 	"github.com/inpod/inpod/framework/pods"
 )
 
-var _ = Describe("A pod of the curl image with the default ServiceAccount", Label("smoke", "method:curl"), Ordered, func() {
+var _ = Describe("A pod of the curl image with the default ServiceAccount", Label("smoke", "method:curl"), Ordered, ContinueOnFailure, func() {
 	var (
 		ns     string
 		target access.Target

@@ -19,6 +19,7 @@ import (
 
 	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
@@ -49,7 +50,15 @@ type shared struct {
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	cfg, err := config.Load(flags, os.Getenv)
-	Expect(err).NotTo(HaveOccurred())
+	if err == nil {
+		err = faults.Validate(cfg.Inject)
+	}
+	if err != nil {
+		Fail(err.Error())
+	}
+	if len(cfg.Inject) > 0 {
+		say("self-check: injecting %v; the specs guarding them must fail", cfg.Inject)
+	}
 	R, err = run.Setup(ctx, cfg, say)
 	if err != nil {
 		Fail(err.Error())

@@ -1,0 +1,59 @@
+// Package faults breaks a run's own objects on purpose, so a self-check can show
+// that the specs guarding a property go red when the property does not hold.
+// Faults are named in INPOD_INJECT (-inpod.inject) and touch only objects
+// created for the run, in its namespaces.
+package faults
+
+import (
+	"context"
+	"fmt"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/inpod/inpod/framework/run"
+)
+
+// DefaultCanListPods names the fault that binds the namespace's default
+// ServiceAccount to the built-in "view" ClusterRole: the guide's "This will
+// likely fail with Forbidden" must then fail.
+const DefaultCanListPods = "default-can-list-pods"
+
+// Known lists every fault with what it breaks.
+var Known = map[string]string{
+	DefaultCanListPods: "the default ServiceAccount of each method namespace may list pods (RoleBinding to ClusterRole view)",
+}
+
+// Validate refuses unknown fault names with one line.
+func Validate(names []string) error {
+	for _, n := range names {
+		if _, ok := Known[n]; !ok {
+			return fmt.Errorf("unknown fault %q in INPOD_INJECT (known: %v)", n, keys())
+		}
+	}
+	return nil
+}
+
+func keys() []string {
+	var k []string
+	for n := range Known {
+		k = append(k, n)
+	}
+	return k
+}
+
+// GrantDefaultView applies DefaultCanListPods to ns when the run injects it.
+func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
+	if !r.Config.Injects(DefaultCanListPods) {
+		return nil
+	}
+	rb := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "inpod-fault-default-view", Namespace: ns, Labels: r.Labels()},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "default", Namespace: ns}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"},
+	}
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	_, err := r.Proxy.Clientset().RbacV1().RoleBindings(ns).Create(cctx, rb, metav1.CreateOptions{})
+	return err
+}
