@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -56,4 +57,49 @@ func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
 	defer cancel()
 	_, err := r.Proxy.Clientset().RbacV1().RoleBindings(ns).Create(cctx, rb, metav1.CreateOptions{})
 	return err
+}
+
+// SecurePodAPIServerAudience names the fault that drops the secure-pod's
+// "audience: api": its token is then for the API server, which must accept it.
+const SecurePodAPIServerAudience = "secure-pod-apiserver-audience"
+
+// KeepBoundPod names the fault that skips deleting the pod a copied token is
+// bound to: the token must then keep working and the invalidation spec go red.
+const KeepBoundPod = "bound-pod-not-deleted"
+
+// MyConfigWithoutResourceNames names the fault that drops resourceNames from the
+// guide's least-privilege rule: every ConfigMap becomes readable.
+const MyConfigWithoutResourceNames = "my-config-without-resourcenames"
+
+func init() {
+	Known[SecurePodAPIServerAudience] = "the guide's secure-pod gets a token for the API server's audience instead of api"
+	Known[KeepBoundPod] = "the pod a copied token is bound to is not deleted"
+	Known[MyConfigWithoutResourceNames] = "the my-config rule loses resourceNames: [my-config]"
+}
+
+// WidenSecurePodAudience applies SecurePodAPIServerAudience to the secure-pod.
+func WidenSecurePodAudience(r *run.Run, p *corev1.Pod) {
+	if !r.Config.Injects(SecurePodAPIServerAudience) {
+		return
+	}
+	for _, v := range p.Spec.Volumes {
+		if v.Projected == nil {
+			continue
+		}
+		for _, s := range v.Projected.Sources {
+			if s.ServiceAccountToken != nil {
+				s.ServiceAccountToken.Audience = ""
+			}
+		}
+	}
+}
+
+// DropResourceNames applies MyConfigWithoutResourceNames to a Role's rules.
+func DropResourceNames(r *run.Run, role *rbacv1.Role) {
+	if !r.Config.Injects(MyConfigWithoutResourceNames) {
+		return
+	}
+	for i := range role.Rules {
+		role.Rules[i].ResourceNames = nil
+	}
 }

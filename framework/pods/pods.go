@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilexec "k8s.io/client-go/util/exec"
 	"k8s.io/utils/ptr"
@@ -207,4 +208,22 @@ func clip(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+// Delete deletes a pod and waits, bounded by the pod timeout, until it is gone.
+func Delete(ctx context.Context, r *run.Run, ns, name string) error {
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	err := r.Proxy.Clientset().CoreV1().Pods(ns).Delete(cctx, name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+	if err != nil {
+		return fmt.Errorf("delete pod %s/%s: %w", ns, name, err)
+	}
+	gone := func(ctx context.Context) (bool, error) {
+		_, err := r.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}
+	if err := wait.For(gone, wait.WithContext(ctx), wait.WithTimeout(r.PodTimeout()), wait.WithInterval(250*time.Millisecond)); err != nil {
+		return fmt.Errorf("pod %s/%s still exists %s after its deletion", ns, name, r.PodTimeout())
+	}
+	return nil
 }

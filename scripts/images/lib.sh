@@ -11,7 +11,8 @@ set -euo pipefail
 : "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
 : "${CONTAINERD_VERSION:=v2.3.4}"
 : "${CRICTL_VERSION:=v1.37.0}"
-export K8S_VERSION INPOD_CACHE IMAGE_PREFIX CGO_ENABLED=0 GOFLAGS=-trimpath
+# -buildvcs=false: a VCS stamp would make every commit a new binary, and so a new image.
+export K8S_VERSION INPOD_CACHE IMAGE_PREFIX CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IMAGES_DIR=$ROOT/scripts/images

@@ -24,7 +24,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 		target = access.Target{Namespace: ns, Pod: "curl-test"}
 	})
 
-	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP", func(ctx SpecContext) {
+	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP (the guide's nslookup check)", Label("troubleshooting"), func(ctx SpecContext) {
 		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		res, err := pods.Exec(ctx, R, ns, target.Pod, "getent", "hosts", "kubernetes.default.svc")
@@ -40,7 +40,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 		Expect(out).To(access.BeForbiddenFor(access.ServiceAccountUser(ns, "default"), q))
 	})
 
-	It("gets ok from /healthz with curl -k and no token", func(ctx SpecContext) {
+	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting"), func(ctx SpecContext) {
 		res, err := pods.Exec(ctx, R, ns, target.Pod, "curl", "-sk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.ExitCode).To(BeZero(), "curl failed: %s", res.Stderr)

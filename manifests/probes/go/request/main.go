@@ -5,10 +5,14 @@
 //
 //	inpod-request sleep                    keep the container running
 //	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
+//	inpod-request loop PATH SECONDS        GET PATH every SECONDS with one long-lived
+//	                                       client, one JSON line each (with the mounted
+//	                                       token's iat, to see the kubelet rotate it)
 package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +42,10 @@ func main() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 		<-sig
+		return
+	}
+	if len(os.Args) == 4 && os.Args[1] == "loop" {
+		loop(os.Args[2], os.Args[3])
 		return
 	}
 	if len(os.Args) < 3 {
@@ -81,6 +89,59 @@ func do(method, path, body string) outcome {
 	default:
 		return outcome{Error: err.Error()}
 	}
+}
+
+// loop keeps one clientset, as a long-running controller does: client-go re-reads
+// the token file behind InClusterConfig, so a rotated token is picked up.
+func loop(path, every string) {
+	interval, err := time.ParseDuration(every + "s")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loop: bad interval:", err)
+		os.Exit(2)
+	}
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loop:", err)
+		os.Exit(1)
+	}
+	cfg.Timeout = 10 * time.Second
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loop:", err)
+		os.Exit(1)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	for {
+		var code int
+		err := cs.Discovery().RESTClient().Get().AbsPath(path).Do(context.Background()).StatusCode(&code).Error()
+		line := map[string]any{"time": time.Now().Unix(), "code": code, "iat": tokenIssuedAt()}
+		if err != nil && code == 0 {
+			line["error"] = err.Error()
+		}
+		_ = enc.Encode(line)
+		time.Sleep(interval)
+	}
+}
+
+// tokenIssuedAt is the iat claim of the mounted token, read afresh.
+func tokenIssuedAt() int64 {
+	raw, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/token")
+	if err != nil {
+		return 0
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 3 {
+		return 0
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return 0
+	}
+	var c struct {
+		IssuedAt int64 `json:"iat"`
+	}
+	_ = json.Unmarshal(payload, &c)
+	return c.IssuedAt
 }
 
 func clip(s string) string {

@@ -1,0 +1,149 @@
+package inpod_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/inpod/inpod/framework/guide"
+	"github.com/inpod/inpod/framework/pods"
+)
+
+const saTokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+func setting(b *bool) string {
+	if b == nil {
+		return "unset"
+	}
+	if *b {
+		return "true"
+	}
+	return "false"
+}
+
+// createAll creates pods concurrently and waits until each is Ready.
+func createAll(ctx context.Context, list ...*corev1.Pod) {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for _, p := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := pods.Create(ctx, R, p); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
+}
+
+var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, ContinueOnFailure, func() {
+	settings := []*bool{nil, ptr.To(true), ptr.To(false)}
+	var ns string
+	podName := func(sa, pod *bool) string { return "sa-" + setting(sa) + "-pod-" + setting(pod) }
+
+	BeforeAll(func(ctx SpecContext) {
+		ns = newNamespace(ctx, "automount")
+		var list []*corev1.Pod
+		for _, sa := range settings {
+			saName := "default" // its automount is unset
+			if sa != nil {
+				saName = "automount-" + setting(sa)
+				_, err := R.Proxy.Clientset().CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{
+					ObjectMeta:                   metav1.ObjectMeta{Name: saName, Labels: R.Labels()},
+					AutomountServiceAccountToken: sa,
+				}, metav1.CreateOptions{})
+				Expect(err).NotTo(HaveOccurred())
+			}
+			for _, pod := range settings {
+				if sa == nil && pod != nil && !*pod {
+					// The guide's no-api-pod, verbatim but for its image and Pod Security.
+					p, err := guide.Pod(R, "no-api-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("curl")})
+					Expect(err).NotTo(HaveOccurred())
+					list = append(list, p)
+					continue
+				}
+				list = append(list, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: podName(sa, pod),
+					ServiceAccount: saName, Image: R.Image("curl"), AutomountToken: pod}))
+			}
+		}
+		createAll(ctx, list...)
+	})
+
+	check := func(ctx SpecContext, sa, pod *bool) {
+		name := podName(sa, pod)
+		if sa == nil && pod != nil && !*pod {
+			name = "no-api-pod"
+		}
+		want := true
+		switch {
+		case pod != nil:
+			want = *pod
+		case sa != nil:
+			want = *sa
+		}
+		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		mounted := false
+		for _, m := range p.Spec.Containers[0].VolumeMounts {
+			mounted = mounted || m.MountPath == saTokenDir
+		}
+		Expect(mounted).To(Equal(want), "pod spec mounts %s: %v", saTokenDir, mounted)
+
+		// The guide's check: kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/
+		res, err := pods.Exec(ctx, R, ns, name, "ls", "-la", saTokenDir+"/")
+		Expect(err).NotTo(HaveOccurred())
+		if want {
+			Expect(res.ExitCode).To(BeZero(), "ls: %s", res.Stderr)
+			for _, f := range []string{"token", "ca.crt", "namespace"} {
+				Expect(res.Stdout).To(ContainSubstring(" " + f + " "))
+			}
+		} else {
+			Expect(res.ExitCode).NotTo(BeZero(), "the directory exists: %s", res.Stdout)
+			Expect(res.Stderr).To(ContainSubstring("No such file or directory"))
+		}
+	}
+
+	var entries []TableEntry
+	for _, sa := range settings {
+		for _, pod := range settings {
+			entries = append(entries, Entry(nil, sa, pod))
+		}
+	}
+	DescribeTable("the pod's automountServiceAccountToken wins over the ServiceAccount's; unset on both means mounted",
+		check,
+		func(sa, pod *bool) string {
+			want := "mounted"
+			if (pod != nil && !*pod) || (pod == nil && sa != nil && !*sa) {
+				want = "not mounted"
+			}
+			s := "ServiceAccount " + setting(sa) + ", pod " + setting(pod) + " → token " + want
+			if sa == nil && pod != nil && !*pod {
+				s += " (the guide's no-api-pod)"
+			}
+			return s
+		},
+		entries,
+	)
+
+	It("shows the pod's automountServiceAccountToken by jsonpath, as the guide's troubleshooting does", Label("troubleshooting"), func(ctx SpecContext) {
+		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "no-api-pod", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Spec.AutomountServiceAccountToken).To(HaveValue(BeFalse()))
+		unset, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, podName(nil, nil), metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(unset.Spec.AutomountServiceAccountToken).To(BeNil(), "jsonpath {.spec.automountServiceAccountToken} prints nothing when unset")
+	})
+})

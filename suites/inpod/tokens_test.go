@@ -1,0 +1,151 @@
+package inpod_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/e2e-framework/klient/wait"
+
+	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/guide"
+	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/tokens"
+)
+
+// The API server's default for the kubelet's token requests when it extends them
+// (--service-account-extend-token-expiration): one year, with a warnafter claim at
+// the lifetime the kubelet asked for (3607 s).
+const (
+	extendedLifetime = 365 * 24 * 3600
+	kubeletLifetime  = 3607
+)
+
+func readFile(ctx SpecContext, ns, pod, path string) string {
+	res, err := pods.Exec(ctx, R, ns, pod, "cat", path)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(res.ExitCode).To(BeZero(), "cat %s: %s", path, res.Stderr)
+	return res.Stdout
+}
+
+var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"), Ordered, ContinueOnFailure, func() {
+	var ns string
+	const pod = "token-probe"
+
+	BeforeAll(func(ctx SpecContext) {
+		ns = newNamespace(ctx, "tokens")
+		secure, err := guide.Pod(R, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("curl")})
+		Expect(err).NotTo(HaveOccurred())
+		faults.WidenSecurePodAudience(R, secure)
+		createAll(ctx, secure, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, Image: R.Image("curl")}))
+	})
+
+	It("mounts token, ca.crt (the kube-root-ca.crt ConfigMap) and namespace (the pod's)", func(ctx SpecContext) {
+		cm, err := R.Proxy.Clientset().CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(readFile(ctx, ns, pod, saTokenDir+"/ca.crt")).To(Equal(cm.Data["ca.crt"]))
+		Expect(readFile(ctx, ns, pod, saTokenDir+"/namespace")).To(Equal(ns))
+		_, err = tokens.Decode(readFile(ctx, ns, pod, saTokenDir+"/token"))
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("has a mounted token that TokenReview authenticates as system:serviceaccount:<ns>:default, bound to the pod", func(ctx SpecContext) {
+		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		st, err := tokens.Review(ctx, R.Proxy.Clientset(), readFile(ctx, ns, pod, saTokenDir+"/token"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Authenticated).To(BeTrue(), "TokenReview error: %s", st.Error)
+		Expect(st.User.Username).To(Equal(access.ServiceAccountUser(ns, "default")))
+		Expect(st.User.Extra).To(HaveKeyWithValue("authentication.kubernetes.io/pod-name", ConsistOf(pod)))
+		Expect(st.User.Extra).To(HaveKeyWithValue("authentication.kubernetes.io/pod-uid", ConsistOf(string(p.UID))))
+	})
+
+	It("gives the guide's secure-pod a projected token with aud [api], exp − iat = 3600, the ServiceAccount as sub, bound to the pod", func(ctx SpecContext) {
+		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "secure-pod", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		c, err := tokens.Decode(readFile(ctx, ns, "secure-pod", "/var/run/secrets/tokens/token"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Audiences).To(Equal([]string{"api"}))
+		Expect(c.Lifetime()).To(BeEquivalentTo(3600))
+		Expect(c.Subject).To(Equal(access.ServiceAccountUser(ns, "default")))
+		Expect(c.Kubernetes.Pod).NotTo(BeNil(), "the token is not bound to a pod")
+		Expect(c.Kubernetes.Pod.Name).To(Equal("secure-pod"))
+		Expect(c.Kubernetes.Pod.UID).To(Equal(string(p.UID)))
+	})
+
+	It("answers 401 Unauthorized, not 403, when the secure-pod's audience-bound token is used against the API server", func(ctx SpecContext) {
+		res, err := pods.Exec(ctx, R, ns, "secure-pod", "sh", "-c",
+			`curl -sS --max-time 20 --cacert `+saTokenDir+`/ca.crt -H "Authorization: Bearer $(cat /var/run/secrets/tokens/token)" -w '\n%{http_code}' https://kubernetes.default.svc/api/v1/namespaces/`+ns+`/pods`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(access.ParseCurl(access.Request{Verb: "list", Resource: "pods", Namespace: ns}, res)).To(access.BeUnauthorized())
+	})
+
+	It("authenticates the secure-pod's token in a TokenReview for audience api, and not for the API server's audience", func(ctx SpecContext) {
+		tok := readFile(ctx, ns, "secure-pod", "/var/run/secrets/tokens/token")
+		st, err := tokens.Review(ctx, R.Proxy.Clientset(), tok, "api")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Authenticated).To(BeTrue(), "TokenReview for audience api: %s", st.Error)
+		Expect(st.Audiences).To(ConsistOf("api"))
+		st, err = tokens.Review(ctx, R.Proxy.Clientset(), tok)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Authenticated).To(BeFalse(), "a TokenReview without audience accepted a token for audience api")
+	})
+
+	It("has a default token whose lifetime matches one of the API server's documented behaviours (extended to a year with warnafter, or not)", func(ctx SpecContext) {
+		c, err := tokens.Decode(readFile(ctx, ns, pod, saTokenDir+"/token"))
+		Expect(err).NotTo(HaveOccurred())
+		switch c.Lifetime() {
+		case extendedLifetime:
+			Expect(c.Kubernetes.WarnAfter).To(Equal(c.IssuedAt+kubeletLifetime), "an extended token carries warnafter at iat+3607")
+			AddReportEntry("default-token-lifetime", fmt.Sprintf("extended: exp−iat = %d s (1 year), warnafter = iat+%d s", c.Lifetime(), c.Kubernetes.WarnAfter-c.IssuedAt))
+		case kubeletLifetime:
+			Expect(c.Kubernetes.WarnAfter).To(BeZero(), "a token that is not extended carries no warnafter")
+			AddReportEntry("default-token-lifetime", fmt.Sprintf("not extended: exp−iat = %d s", c.Lifetime()))
+		default:
+			Fail(fmt.Sprintf("exp−iat = %d s is neither %d (extended) nor %d (not extended)", c.Lifetime(), extendedLifetime, kubeletLifetime))
+		}
+	})
+
+	It("refuses a TokenRequest for 599 s and issues one for 600 s with exp − iat = 600", func(ctx SpecContext) {
+		_, err := tokens.Request(ctx, R.Proxy.Clientset(), ns, "default", 599)
+		Expect(err).To(MatchError(ContainSubstring("may not specify a duration less than 10 minutes")))
+		tok, err := tokens.Request(ctx, R.Proxy.Clientset(), ns, "default", 600)
+		Expect(err).NotTo(HaveOccurred())
+		c, err := tokens.Decode(tok)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Lifetime()).To(BeEquivalentTo(600))
+	})
+
+	It("stops honouring a pod's mounted token once the pod is deleted, and a new pod of the same name does not revive it", func(ctx SpecContext) {
+		const victim = "bound-token"
+		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")})
+		Expect(err).NotTo(HaveOccurred())
+		tok := readFile(ctx, ns, victim, saTokenDir+"/token")
+		user, code, err := tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(201), "the copied token should work while its pod lives")
+		Expect(user).To(Equal(access.ServiceAccountUser(ns, "default")))
+
+		By("deleting the pod the token is bound to")
+		if !R.Config.Injects(faults.KeepBoundPod) {
+			Expect(pods.Delete(ctx, R, ns, victim)).To(Succeed())
+		}
+		var last int
+		err = wait.For(func(ctx2 context.Context) (bool, error) {
+			_, last, err = tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+			return err == nil && last == 401, nil
+		}, wait.WithContext(ctx), wait.WithTimeout(R.PodTimeout()), wait.WithInterval(time.Second), wait.WithImmediate())
+		Expect(err).NotTo(HaveOccurred(), "the token still got HTTP %d %s after its pod was deleted", last, R.PodTimeout())
+
+		By("creating a new pod with the same name")
+		_, err = pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")})
+		Expect(err).NotTo(HaveOccurred())
+		_, code, err = tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(401), "the old token works again for the new pod of the same name")
+	})
+})
