@@ -160,12 +160,19 @@ func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, err
 }
 
 // Kubectl is the guide's Method 5: kubectl inside the pod, in-cluster config.
-type Kubectl struct{}
+// Raw sends exactly q's one request (kubectl get/delete --raw PATH) instead of the
+// command a user would type, which may make other requests first (kubectl logs
+// reads the pod before its log).
+type Kubectl struct{ Raw bool }
 
 func (Kubectl) Name() string { return "kubectl" }
 
-func (Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
-	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", KubectlCommand(q))
+func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+	cmd := KubectlCommand(q)
+	if k.Raw {
+		cmd = KubectlRawCommand(q)
+	}
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", cmd)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -202,8 +209,16 @@ func KubectlCommand(q Request) string {
 	return "kubectl get --raw " + q.Path()
 }
 
+// KubectlRawCommand sends q's one request with kubectl --raw (GET and DELETE).
+func KubectlRawCommand(q Request) string {
+	if q.Verb == "delete" {
+		return "kubectl delete --raw " + q.Path()
+	}
+	return "kubectl get --raw " + q.Path()
+}
+
 var (
-	serverErr = regexp.MustCompile(`Error from server \((\w+)\): (.*)`)
+	serverErr = regexp.MustCompile(`(?i)error from server \((\w+)\): (.*)`)
 	authErr   = regexp.MustCompile(`error: You must be logged in to the server \((\w+)\)`)
 )
 
