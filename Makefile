@@ -58,6 +58,12 @@ e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down 
 	$(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
 	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/...
 
+.PHONY: selftest
+selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.
+	@mkdir -p $(REPORT_DIR)
+	INPOD_SELFTEST_KUBECONFIG=$(INPOD_CACHE)/kind-$(INPOD_CLUSTER).kubeconfig GINKGO=$(GINKGO) \
+	  go run ./framework/cmd/selftest
+
 .PHONY: unit
 unit: ## Unit tests of the framework (no cluster).
 	go test ./framework/... ./manifests/...

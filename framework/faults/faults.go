@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/run"
 )
@@ -102,4 +103,48 @@ func DropResourceNames(r *run.Run, role *rbacv1.Role) {
 	for i := range role.Rules {
 		role.Rules[i].ResourceNames = nil
 	}
+}
+
+// Faults that change the guide's RBAC objects as they are deployed.
+const (
+	PodReaderBindingMissing = "pod-reader-binding-missing"
+	PodReaderNoAutomount    = "pod-reader-no-automount"
+	PodReaderRoleSecrets    = "pod-reader-role-secrets"
+	ClusterBindingMissing   = "cluster-pod-reader-binding-missing"
+)
+
+func init() {
+	Known[PodReaderBindingMissing] = "serviceaccount-rbac.yaml is deployed without pod-reader-binding"
+	Known[PodReaderNoAutomount] = "the pod-reader ServiceAccount has automountServiceAccountToken: false"
+	Known[PodReaderRoleSecrets] = "pod-reader-role also grants get/list/watch on secrets"
+	Known[ClusterBindingMissing] = "cluster-pod-reader.yaml is deployed without its ClusterRoleBinding"
+}
+
+// Mutate applies the injected faults to the objects of one guide file about to
+// be deployed and returns what is to be deployed instead.
+func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
+	var out []k8s.Object
+	for _, o := range objs {
+		switch obj := o.(type) {
+		case *rbacv1.RoleBinding:
+			if r.Config.Injects(PodReaderBindingMissing) && obj.Name == "pod-reader-binding" {
+				continue
+			}
+		case *rbacv1.ClusterRoleBinding:
+			if r.Config.Injects(ClusterBindingMissing) && file == "cluster-pod-reader.yaml" {
+				continue
+			}
+		case *corev1.ServiceAccount:
+			if r.Config.Injects(PodReaderNoAutomount) && obj.Name == "pod-reader" {
+				f := false
+				obj.AutomountServiceAccountToken = &f
+			}
+		case *rbacv1.Role:
+			if r.Config.Injects(PodReaderRoleSecrets) && obj.Name == "pod-reader-role" {
+				obj.Rules[0].Resources = append(obj.Rules[0].Resources, "secrets")
+			}
+		}
+		out = append(out, o)
+	}
+	return out
 }

@@ -57,8 +57,10 @@ func setupMethod(ctx context.Context, m access.Method) *methodFixture {
 		{"serviceaccount-rbac.yaml", f.cluster},
 		{"cluster-pod-reader.yaml", f.cluster},
 	} {
-		_, err := guide.Deploy(ctx, R, d.file, guide.AdaptInput{Namespace: d.ns})
+		objs, err := guide.Load(d.file)
 		Expect(err).NotTo(HaveOccurred())
+		guide.Adapt(R, guide.AdaptInput{Namespace: d.ns}, objs)
+		Expect(guide.Apply(ctx, R, faults.Mutate(R, d.file, objs))).To(Succeed())
 	}
 	Expect(guide.BindRole(ctx, R, f.main, saNSReader)).To(Succeed())
 	Expect(guide.BindRole(ctx, R, f.main, saDeployer)).To(Succeed())
