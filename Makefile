@@ -55,8 +55,9 @@ cluster-down: tools ## Delete the kind cluster.
 e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down unless KEEP_CLUSTER=1.
 	@if [ "$(IMAGES)" = published ]; then $(MAKE) --no-print-directory images-published; else $(MAKE) --no-print-directory images; fi
 	@mkdir -p $(REPORT_DIR)
-	$(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
-	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/...
+	@rc=0; $(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
+	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/... || rc=$$?; \
+	  go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.

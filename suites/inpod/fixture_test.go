@@ -13,6 +13,7 @@ import (
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/report"
 )
 
 // The ServiceAccounts a method's specs act as.
@@ -136,4 +137,13 @@ func probeCommand(method string) []string {
 
 func podsExec(ctx context.Context, t access.Target, cmd ...string) (pods.ExecResult, error) {
 	return pods.Exec(ctx, R, t.Namespace, t.Pod, cmd...)
+}
+
+// recordAccess puts one request's outcome in the report, for the access matrix
+// of summary.md (framework/report).
+func recordAccess(sa string, o access.Outcome) {
+	AddReportEntry(report.AccessEntry, report.Access{
+		ServiceAccount: sa, Method: o.Method, Request: report.RequestLabel(o.Request.Verb, o.Request.RBACResource(), o.Request.Group),
+		Code: o.Code, Happened: access.Happened(o),
+	}, ReportEntryVisibilityNever)
 }

@@ -64,6 +64,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		Fail(err.Error())
 	}
 	say("%s", R.Describe())
+	AddReportEntry(report.ClusterEntry, clusterFacts(ctx), ReportEntryVisibilityNever)
 	data, err := json.Marshal(shared{Kubeconfig: R.Proxy.KubeconfigPath(), RunID: R.ID, Images: R.Images})
 	Expect(err).NotTo(HaveOccurred())
 	return data
@@ -137,3 +138,15 @@ var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep 
 		say("dispose of %s: %v", R.Proxy.Name(), err)
 	}
 }, NodeTimeout(5*time.Minute))
+
+func clusterFacts(ctx context.Context) report.Cluster {
+	c := report.Cluster{Name: R.Proxy.Name(), Provider: string(R.Config.Provider), NodeImage: R.Images.Refs["node"],
+		Images: string(R.Images.Mode), RunID: R.ID}
+	if v, err := R.Proxy.Clientset().Discovery().ServerVersion(); err == nil {
+		c.ServerVersion = v.GitVersion
+	}
+	if R.Config.Provider != config.ProviderKind {
+		c.NodeImage = ""
+	}
+	return c
+}

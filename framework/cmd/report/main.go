@@ -1,0 +1,48 @@
+// Command report turns Ginkgo's JSON report into summary.md and summary.html,
+// and appends the Markdown to $GITHUB_STEP_SUMMARY when it is set.
+//
+//	report REPORT_DIR   (reads REPORT_DIR/report.json)
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/inpod/inpod/framework/report"
+)
+
+func main() {
+	dir := "reports"
+	if len(os.Args) > 1 {
+		dir = os.Args[1]
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report: no Ginkgo JSON report:", err)
+		os.Exit(1)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(raw, &reports); err != nil {
+		fmt.Fprintln(os.Stderr, "report: unreadable report.json:", err)
+		os.Exit(1)
+	}
+	s := report.Summarize(reports)
+	md := s.Markdown()
+	for name, body := range map[string]string{"summary.md": md, "summary.html": s.HTML()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+	}
+	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			_, _ = f.WriteString(md)
+			_ = f.Close()
+		}
+	}
+	fmt.Fprintf(os.Stderr, "report: %s/summary.md and summary.html: %d passed, %d failed, %d skipped\n", dir, s.Passed, s.Failed, s.Skipped)
+}

@@ -1,0 +1,304 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// Report entry names the suite writes and the summary reads.
+const (
+	AccessEntry  = "access"
+	ClusterEntry = "cluster"
+)
+
+// Access is one request made from inside a pod, as the summary's matrix shows it.
+type Access struct {
+	ServiceAccount string `json:"sa"`
+	Method         string `json:"method"`
+	Request        string `json:"request"`
+	Code           int    `json:"code"`
+	Happened       string `json:"happened"`
+}
+
+// Cluster describes the run's cluster for the summary's header.
+type Cluster struct {
+	Name, Provider, ServerVersion, NodeImage, Images, RunID string
+}
+
+// RequestLabel is "verb resource[.group]".
+func RequestLabel(verb, resource, group string) string {
+	if group != "" {
+		resource += "." + group
+	}
+	return verb + " " + resource
+}
+
+// Methods are the summary's columns.
+var Methods = []string{"curl", "python", "go", "kubectl"}
+
+// Summary is what summary.md and summary.html show.
+type Summary struct {
+	Cluster                 Cluster
+	Passed, Failed, Skipped int
+	Duration                time.Duration
+	// Scenarios: scenario → method → state ("passed", "failed", "")
+	Scenarios     map[string]map[string]string
+	ScenarioOrder []string
+	Others        []Row // specs outside the method containers
+	Access        []AccessRow
+	Facts         []string
+	Failures      []Row
+}
+
+// Row is one spec with its state and, if red, its one-line cause.
+type Row struct{ Area, Name, State, Cause string }
+
+// AccessRow is one ServiceAccount × request across methods.
+type AccessRow struct {
+	ServiceAccount, Request string
+	ByMethod                map[string]AccessCell
+}
+
+// AccessCell is one method's answer; Mismatch marks a red spec.
+type AccessCell struct {
+	Code     int
+	Happened string
+	Mismatch bool
+}
+
+// Summarize reads Ginkgo's JSON report.
+func Summarize(reports []types.Report) Summary {
+	s := Summary{Scenarios: map[string]map[string]string{}}
+	access := map[string]*AccessRow{}
+	var accessOrder []string
+	for _, rep := range reports {
+		s.Duration += rep.RunTime
+		for _, sp := range rep.SpecReports {
+			for _, e := range sp.ReportEntries {
+				switch e.Name {
+				case ClusterEntry:
+					_ = json.Unmarshal([]byte(e.Value.AsJSON), &s.Cluster)
+				case AccessEntry:
+					var a Access
+					if json.Unmarshal([]byte(e.Value.AsJSON), &a) != nil {
+						continue
+					}
+					k := a.ServiceAccount + "\x00" + a.Request
+					row, ok := access[k]
+					if !ok {
+						row = &AccessRow{ServiceAccount: a.ServiceAccount, Request: a.Request, ByMethod: map[string]AccessCell{}}
+						access[k] = row
+						accessOrder = append(accessOrder, k)
+					}
+					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
+				case "default-token-lifetime", "token-rotation":
+					s.Facts = append(s.Facts, e.Name+": "+e.Value.String())
+				}
+			}
+			if sp.LeafNodeType != types.NodeTypeIt {
+				if sp.State.Is(types.SpecStateFailureStates) {
+					s.Failures = append(s.Failures, Row{Area: sp.LeafNodeType.String(), Name: sp.FullText(), State: "failed", Cause: firstLine(sp.Failure.Message)})
+				}
+				continue
+			}
+			state := stateName(sp.State)
+			switch state {
+			case "passed":
+				s.Passed++
+			case "failed":
+				s.Failed++
+			default:
+				s.Skipped++
+			}
+			if state == "failed" {
+				s.Failures = append(s.Failures, Row{Name: sp.FullText(), State: state, Cause: firstLine(sp.Failure.Message)})
+			}
+			if m := methodOf(sp.Labels()); m != "" && strings.HasPrefix(sp.FullText(), "The API from inside a pod") {
+				scenario := sp.LeafNodeText
+				if _, ok := s.Scenarios[scenario]; !ok {
+					s.Scenarios[scenario] = map[string]string{}
+					s.ScenarioOrder = append(s.ScenarioOrder, scenario)
+				}
+				s.Scenarios[scenario][m] = state
+				continue
+			}
+			area := ""
+			if len(sp.ContainerHierarchyTexts) > 0 {
+				area = sp.ContainerHierarchyTexts[0]
+			}
+			s.Others = append(s.Others, Row{Area: area, Name: sp.LeafNodeText, State: state})
+		}
+	}
+	for _, k := range accessOrder {
+		s.Access = append(s.Access, *access[k])
+	}
+	sort.SliceStable(s.Access, func(i, j int) bool { return s.Access[i].ServiceAccount < s.Access[j].ServiceAccount })
+	return s
+}
+
+func methodOf(labels []string) string {
+	for _, l := range labels {
+		if m, ok := strings.CutPrefix(l, "method:"); ok {
+			return m
+		}
+	}
+	return ""
+}
+
+func stateName(st types.SpecState) string {
+	switch {
+	case st == types.SpecStatePassed:
+		return "passed"
+	case st.Is(types.SpecStateFailureStates):
+		return "failed"
+	}
+	return "skipped"
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+var mark = map[string]string{"passed": "✅", "failed": "❌", "skipped": "⏭", "": "–"}
+
+// Markdown renders the summary for reports/summary.md and $GITHUB_STEP_SUMMARY.
+func (s Summary) Markdown() string {
+	var b strings.Builder
+	verdict := "PASSED"
+	if s.Failed > 0 {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(&b, "# inpod: %s — %d passed, %d failed, %d skipped (%s)\n\n", verdict, s.Passed, s.Failed, s.Skipped, s.Duration.Round(time.Second))
+	c := s.Cluster
+	fmt.Fprintf(&b, "| cluster | provider | Kubernetes | node image | images | run |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s |\n\n",
+		c.Name, c.Provider, c.ServerVersion, c.NodeImage, c.Images, c.RunID)
+	if len(s.Failures) > 0 {
+		b.WriteString("## Failures\n\n")
+		for _, f := range s.Failures {
+			fmt.Fprintf(&b, "- ❌ **%s** — %s\n", f.Name, f.Cause)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("## Methods × scenarios\n\n| scenario | " + strings.Join(Methods, " | ") + " |\n|---|---|---|---|---|\n")
+	for _, sc := range s.ScenarioOrder {
+		row := "| " + sc
+		for _, m := range Methods {
+			row += " | " + mark[s.Scenarios[sc][m]]
+		}
+		b.WriteString(row + " |\n")
+	}
+	b.WriteString("\n## Access matrix (from inside pods)\n\nHTTP status each method got; ❗ marks a spec that went red.\n\n| ServiceAccount | request | " + strings.Join(Methods, " | ") + " |\n|---|---|---|---|---|---|\n")
+	for _, a := range s.Access {
+		row := "| " + a.ServiceAccount + " | " + a.Request
+		for _, m := range Methods {
+			cell, ok := a.ByMethod[m]
+			switch {
+			case !ok:
+				row += " | –"
+			case cell.Mismatch:
+				row += fmt.Sprintf(" | ❗ %s", codeText(cell))
+			default:
+				row += " | " + codeText(cell)
+			}
+		}
+		b.WriteString(row + " |\n")
+	}
+	if len(s.Facts) > 0 {
+		b.WriteString("\n## Token facts\n\n")
+		for _, f := range s.Facts {
+			b.WriteString("- " + f + "\n")
+		}
+	}
+	b.WriteString("\n## Other specs\n\n| area | spec | |\n|---|---|---|\n")
+	for _, o := range s.Others {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", o.Area, o.Name, mark[o.State])
+	}
+	return b.String()
+}
+
+func codeText(c AccessCell) string {
+	if c.Code == 0 {
+		return "no answer"
+	}
+	return fmt.Sprintf("%d", c.Code)
+}
+
+// HTML renders the summary as a self-contained page.
+func (s Summary) HTML() string {
+	var b strings.Builder
+	e := html.EscapeString
+	verdict, color := "PASSED", "#1a7f37"
+	if s.Failed > 0 {
+		verdict, color = "FAILED", "#cf222e"
+	}
+	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>inpod summary</title><style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328}table{border-collapse:collapse;margin:1rem 0}
+td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;font-size:.9rem}th{background:#f6f8fa}
+.failed,.mismatch{background:#ffebe9;color:#cf222e;font-weight:600}.passed{color:#1a7f37}.skipped{color:#9a6700}
+h1 span{color:` + color + `}</style></head><body>`)
+	fmt.Fprintf(&b, "<h1>inpod: <span>%s</span></h1><p>%d passed, %d failed, %d skipped in %s</p>", verdict, s.Passed, s.Failed, s.Skipped, s.Duration.Round(time.Second))
+	c := s.Cluster
+	fmt.Fprintf(&b, "<table><tr><th>cluster</th><th>provider</th><th>Kubernetes</th><th>node image</th><th>images</th><th>run</th></tr><tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr></table>",
+		e(c.Name), e(c.Provider), e(c.ServerVersion), e(c.NodeImage), e(c.Images), e(c.RunID))
+	if len(s.Failures) > 0 {
+		b.WriteString("<h2>Failures</h2><ul>")
+		for _, f := range s.Failures {
+			fmt.Fprintf(&b, `<li class="failed">%s — %s</li>`, e(f.Name), e(f.Cause))
+		}
+		b.WriteString("</ul>")
+	}
+	b.WriteString("<h2>Methods × scenarios</h2><table><tr><th>scenario</th>")
+	for _, m := range Methods {
+		b.WriteString("<th>" + m + "</th>")
+	}
+	b.WriteString("</tr>")
+	for _, sc := range s.ScenarioOrder {
+		b.WriteString("<tr><td>" + e(sc) + "</td>")
+		for _, m := range Methods {
+			st := s.Scenarios[sc][m]
+			fmt.Fprintf(&b, `<td class="%s">%s</td>`, st, mark[st])
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</table><h2>Access matrix (from inside pods)</h2><table><tr><th>ServiceAccount</th><th>request</th>")
+	for _, m := range Methods {
+		b.WriteString("<th>" + m + "</th>")
+	}
+	b.WriteString("</tr>")
+	for _, a := range s.Access {
+		b.WriteString("<tr><td>" + e(a.ServiceAccount) + "</td><td>" + e(a.Request) + "</td>")
+		for _, m := range Methods {
+			cell, ok := a.ByMethod[m]
+			switch {
+			case !ok:
+				b.WriteString("<td>–</td>")
+			case cell.Mismatch:
+				fmt.Fprintf(&b, `<td class="mismatch" title="%s">%s</td>`, e(cell.Happened), codeText(cell))
+			default:
+				fmt.Fprintf(&b, `<td title="%s">%s</td>`, e(cell.Happened), codeText(cell))
+			}
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</table>")
+	if len(s.Facts) > 0 {
+		b.WriteString("<h2>Token facts</h2><ul>")
+		for _, f := range s.Facts {
+			b.WriteString("<li>" + e(f) + "</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	b.WriteString("<h2>Other specs</h2><table><tr><th>area</th><th>spec</th><th></th></tr>")
+	for _, o := range s.Others {
+		fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td class="%s">%s</td></tr>`, e(o.Area), e(o.Name), o.State, mark[o.State])
+	}
+	b.WriteString("</table></body></html>\n")
+	return b.String()
+}
