@@ -65,6 +65,18 @@ selftest: cluster-up ## Inject each fault, run its labels, check that exactly th
 	INPOD_SELFTEST_KUBECONFIG=$(INPOD_CACHE)/kind-$(INPOD_CLUSTER).kubeconfig GINKGO=$(GINKGO) \
 	  go run ./framework/cmd/selftest
 
+.PHONY: bench
+bench: cluster-up ## Non-slow suite serial and with 4 processes, median of 3, on a warm cluster → reports/bench.md.
+	bash scripts/bench.sh
+
+.PHONY: soak
+soak: cluster-up ## 10 consecutive non-slow runs on one cluster; all must pass and leave nothing behind.
+	bash scripts/soak.sh
+
+.PHONY: interrupt-test
+interrupt-test: cluster-up ## SIGINT the suite at random points; nothing labelled may remain.
+	bash scripts/interrupt-test.sh
+
 .PHONY: unit
 unit: ## Unit tests of the framework (no cluster).
 	go test ./framework/... ./manifests/...

@@ -1,0 +1,29 @@
+# Shared by the bench, soak and interrupt scripts; sourced. They run on a kept kind
+# cluster (make cluster-up) with the ginkgo and kubectl the project builds.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
+: "${INPOD_CLUSTER:=inpod}"
+: "${K8S_VERSION:=v1.37.2}"
+: "${REPORT_DIR:=$ROOT/reports}"
+GINKGO=$INPOD_CACHE/tools/ginkgo
+KUBECTL=$INPOD_CACHE/bin/$K8S_VERSION/kubernetes/kubectl
+export KUBECONFIG=$INPOD_CACHE/kind-$INPOD_CLUSTER.kubeconfig
+export KEEP_CLUSTER=1 INPOD_CLUSTER K8S_VERSION INPOD_CACHE
+[ -x "$GINKGO" ] || { echo "no ginkgo at $GINKGO: run make tools" >&2; exit 1; }
+[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
+[ -s "$KUBECONFIG" ] || { echo "no kept cluster ($KUBECONFIG missing): run make cluster-up" >&2; exit 1; }
+
+# leftovers: every object still carrying inpod's label, one per line.
+leftovers() {
+  "$KUBECTL" get namespaces,clusterroles,clusterrolebindings -l app.kubernetes.io/managed-by=inpod -o name 2>/dev/null || true
+}
+
+# suite DIR ARGS...: one non-slow run writing its reports into DIR; returns ginkgo's status.
+suite() {
+  local dir=$1
+  shift
+  mkdir -p "$dir"
+  (cd "$ROOT" && REPORT_DIR=$dir "$GINKGO" run --label-filter='!slow' --silence-skips \
+    --json-report=report.json --output-dir="$dir" "$@" ./suites/inpod >"$dir/ginkgo.log" 2>&1)
+}
