@@ -10,11 +10,11 @@ import (
 
 func TestRequestPath(t *testing.T) {
 	cases := map[string]Request{
-		"/api/v1/namespaces/a/pods":                 {Verb: "list", Resource: "pods", Namespace: "a"},
-		"/api/v1/namespaces/a/pods/p/log":           {Verb: "get", Resource: "pods", Subresource: "log", Namespace: "a", Name: "p"},
-		"/apis/apps/v1/namespaces/a/deployments/d":  {Verb: "delete", Group: "apps", Resource: "deployments", Namespace: "a", Name: "d"},
-		"/api/v1/namespaces":                        {Verb: "list", Resource: "namespaces"},
-		"/apis/batch/v1/namespaces/a/jobs":          {Verb: "create", Group: "batch", Resource: "jobs", Namespace: "a"},
+		"/api/v1/namespaces/a/pods":                {Verb: "list", Resource: "pods", Namespace: "a"},
+		"/api/v1/namespaces/a/pods/p/log":          {Verb: "get", Resource: "pods", Subresource: "log", Namespace: "a", Name: "p"},
+		"/apis/apps/v1/namespaces/a/deployments/d": {Verb: "delete", Group: "apps", Resource: "deployments", Namespace: "a", Name: "d"},
+		"/api/v1/namespaces":                       {Verb: "list", Resource: "namespaces"},
+		"/apis/batch/v1/namespaces/a/jobs":         {Verb: "create", Group: "batch", Resource: "jobs", Namespace: "a"},
 	}
 	for want, q := range cases {
 		if got := q.Path(); got != want {

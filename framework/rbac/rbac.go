@@ -55,6 +55,25 @@ func CanI(ctx context.Context, cs kubernetes.Interface, c Check) (bool, error) {
 	return got.Status.Allowed, nil
 }
 
+// CanIAs answers `kubectl auth can-i ... --as=system:serviceaccount:NS:SA` with a
+// SubjectAccessReview for that ServiceAccount and the groups the API server gives
+// it, so the asker needs no impersonation rights (a least-privilege runner has none).
+func CanIAs(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Check) (bool, error) {
+	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
+		User:   "system:serviceaccount:" + ns + ":" + sa,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
+		ResourceAttributes: &authzv1.ResourceAttributes{
+			Namespace: c.Namespace, Verb: c.Verb, Group: c.Group, Resource: c.Resource,
+			Subresource: c.Subresource, Name: c.Name,
+		},
+	}}
+	got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
+	if err != nil {
+		return false, fmt.Errorf("can-i %s --as=%s: %w", c, r.Spec.User, err)
+	}
+	return got.Status.Allowed, nil
+}
+
 // Rules is `kubectl auth can-i --list -n NS`, asked with cs's identity.
 func Rules(ctx context.Context, cs kubernetes.Interface, ns string) ([]authzv1.ResourceRule, error) {
 	r := &authzv1.SelfSubjectRulesReview{Spec: authzv1.SelfSubjectRulesReviewSpec{Namespace: ns}}

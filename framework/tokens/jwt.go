@@ -11,12 +11,12 @@ import (
 
 // Claims are the parts of a ServiceAccount JWT the suite asserts on.
 type Claims struct {
-	Audiences []string
-	Issuer    string `json:"iss"`
-	Subject   string `json:"sub"`
-	IssuedAt  int64  `json:"iat"`
-	NotBefore int64  `json:"nbf"`
-	Expiry    int64  `json:"exp"`
+	Audiences  []string
+	Issuer     string `json:"iss"`
+	Subject    string `json:"sub"`
+	IssuedAt   int64  `json:"iat"`
+	NotBefore  int64  `json:"nbf"`
+	Expiry     int64  `json:"exp"`
 	Kubernetes struct {
 		Namespace string `json:"namespace"`
 		Pod       *struct {

@@ -113,4 +113,3 @@ var _ = Describe("Token lifetimes over time", Label("slow", "projected-token"), 
 		}
 	}, NodeTimeout(15*time.Minute))
 })
-

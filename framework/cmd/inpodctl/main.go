@@ -7,8 +7,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"os/exec"
+	"os/signal"
 	"syscall"
 	"time"
 
