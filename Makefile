@@ -77,6 +77,18 @@ soak: cluster-up ## 10 consecutive non-slow runs on one cluster; all must pass a
 interrupt-test: cluster-up ## SIGINT the suite at random points; nothing labelled may remain.
 	bash scripts/interrupt-test.sh
 
+.PHONY: lint
+lint: ## go vet, gofmt, golangci-lint, shellcheck, actionlint.
+	@mkdir -p $(TOOLS)
+	@[ -x $(TOOLS)/golangci-lint ] || GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+	@[ -x $(TOOLS)/actionlint ] || GOBIN=$(TOOLS) go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+	@command -v shellcheck >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } || \
+	  { echo "lint: shellcheck is missing (apt-get install shellcheck)"; exit 1; }
+	go vet ./...
+	$(TOOLS)/golangci-lint run ./...
+	shellcheck -x scripts/*.sh scripts/images/*.sh .ci/run manifests/images/node/files/usr/local/bin/entrypoint manifests/images/node/files/kind/bin/*.sh
+	$(TOOLS)/actionlint .github/workflows/*.yaml
+
 .PHONY: unit
 unit: ## Unit tests of the framework (no cluster).
 	go test ./framework/... ./manifests/...
@@ -86,7 +98,7 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: test
-test: vet unit ## What CI runs: vet, unit tests, then e2e with the offline images.
+test: lint unit ## What CI runs: lint (incl. vet), unit tests, then e2e with the offline images.
 	$(MAKE) --no-print-directory e2e IMAGES=offline
 
 .PHONY: clean

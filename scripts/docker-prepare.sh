@@ -109,7 +109,7 @@ wait_ready() {
 }
 
 main() {
-  command -v docker >/dev/null && command -v dockerd >/dev/null || install_engine
+  if ! command -v docker >/dev/null || ! command -v dockerd >/dev/null; then install_engine; fi
   local restart=0
   if needs_cap_wrapper; then
     if ! engine_answers || ! wrapper_active; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench, soak and interrupt scripts; sourced. They run on a kept kind
 # cluster (make cluster-up) with the ginkgo and kubectl the project builds.
 set -euo pipefail

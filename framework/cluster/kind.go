@@ -166,7 +166,7 @@ func staleReason(ctx context.Context, in KindInput, bin string) string {
 		return "its node runs an older build of " + in.NodeImage
 	}
 	tmp := in.Kubeconfig + ".probe"
-	defer os.Remove(tmp)
+	defer func() { _ = os.Remove(tmp) }()
 	probe := in
 	probe.Kubeconfig = tmp
 	if err := writeKubeconfig(ctx, bin, probe); err != nil {

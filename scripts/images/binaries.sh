@@ -28,6 +28,7 @@ kubernetes() {
   # k8s.io/kubernetes points its staging modules at ./staging; point them at their
   # published twins (v0.<minor>.<patch>) instead.
   staging=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}' "$modfile")
+  # shellcheck disable=SC2046 # one -replace flag per word
   (cd "$dir" && go mod edit $(for m in $staging; do echo "-replace=$m=$m@v0.$minor"; done))
   local pkgs=() b
   for b in "${K8S_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done

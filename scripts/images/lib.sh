@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the offline image builders; sourced, not run.
 # Every step is keyed by the hash of its inputs (versions, the files it reads, the
 # script itself). Keys live beside the outputs in $INPOD_CACHE (outside the clone) or
@@ -16,6 +17,7 @@ export K8S_VERSION INPOD_CACHE IMAGE_PREFIX CGO_ENABLED=0 GOFLAGS="-trimpath -bu
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IMAGES_DIR=$ROOT/scripts/images
+export IMAGES_DIR
 BIN=$INPOD_CACHE/bin/$K8S_VERSION
 mkdir -p "$INPOD_CACHE" "$BIN"
 
@@ -41,7 +43,7 @@ image_fresh() {
 
 need_pkg() { # need_pkg CMD PACKAGE: install a Debian package when a command is missing
   command -v "$1" >/dev/null && return 0
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "$1 is missing; install the $2 package"
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then die "$1 is missing; install the $2 package"; fi
   log "installing $2"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 ||
     { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } ||

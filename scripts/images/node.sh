@@ -20,7 +20,9 @@ build() {
   for ref in "${images[@]}"; do
     ids+=("$(docker image inspect --format '{{.Id}}' "$ref" 2>/dev/null)") || die "$ref is missing; run scripts/images/control-plane.sh"
   done
-  k=$(key node "$K8S_VERSION" "$base" "${ids[@]}" "$0" $(find "$FILES" -type f | sort) \
+  local files
+  mapfile -t files < <(find "$FILES" -type f | sort)
+  k=$(key node "$K8S_VERSION" "$base" "${ids[@]}" "$0" "${files[@]}" \
     "$BIN/kubernetes/.inpod-key" "$BIN/containerd/.inpod-key" "$BIN/crictl/.inpod-key")
   image_fresh "$NODE_REF" "$k" && { log "$NODE_REF: cached"; return; }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Debian root filesystems as tar files, built with debootstrap and kept in the
 # cache by (suite, variant, packages). Sourced by the image builders.
 

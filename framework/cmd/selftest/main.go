@@ -148,7 +148,7 @@ func runFault(ctx context.Context, cs kubernetes.Interface, ginkgo, out string, 
 	log, _ := os.Create(filepath.Join(out, f.name+".log"))
 	cmd.Stdout, cmd.Stderr = log, log
 	_ = cmd.Run() // red is the point; the report says what failed
-	log.Close()
+	_ = log.Close()
 	raw, err := os.ReadFile(filepath.Join(out, jsonFile))
 	if err != nil {
 		res.err = fmt.Errorf("no report: %w", err)
