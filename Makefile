@@ -6,6 +6,7 @@ K8S_VERSION  ?= v1.37.2
 IMAGES       ?= auto
 LABELS       ?= !slow
 KEEP_CLUSTER ?=
+INPOD_PROVIDER ?= kind
 INPOD_CLUSTER ?= inpod
 INPOD_CACHE  ?= $(HOME)/.cache/inpod
 REPORT_DIR   ?= $(CURDIR)/reports
@@ -15,7 +16,7 @@ TOOLS        := $(INPOD_CACHE)/tools
 GINKGO       := $(TOOLS)/ginkgo
 KIND         := $(TOOLS)/kind
 
-export K8S_VERSION IMAGES KEEP_CLUSTER INPOD_CLUSTER INPOD_CACHE REPORT_DIR
+export K8S_VERSION IMAGES KEEP_CLUSTER INPOD_CLUSTER INPOD_CACHE REPORT_DIR INPOD_PROVIDER
 
 .PHONY: help
 help: ## List the targets.
@@ -58,6 +59,13 @@ e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down 
 	@rc=0; $(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
 	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/... || rc=$$?; \
 	  go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
+
+.PHONY: job
+job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privilege runner); JUnit into reports/.
+	@if [ "$(INPOD_PROVIDER)" != kubeconfig ] && [ "$(IMAGES)" != published ]; then $(MAKE) --no-print-directory images; fi
+	@mkdir -p $(REPORT_DIR)
+	@rc=0; LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
+	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.

@@ -5,7 +5,7 @@ package manifests
 
 import "embed"
 
-// FS holds kind/ and guide/.
+// FS holds kind/, guide/ and job/.
 //
-//go:embed kind/*.yaml guide/*.yaml
+//go:embed kind/*.yaml guide/*.yaml job/*.yaml
 var FS embed.FS

@@ -242,3 +242,19 @@ func diagnose(ctx context.Context, name string) string {
 	}
 	return ""
 }
+
+// LoadImages loads images from the local Docker engine into the kind cluster.
+func LoadImages(ctx context.Context, in KindInput, refs ...string) error {
+	bin, err := kindBinary(in.KindBinary)
+	if err != nil {
+		return err
+	}
+	kc := kind.NewCluster(in.Name)
+	kc.WithPath(bin)
+	for _, ref := range refs {
+		if err := kc.LoadImage(ctx, ref); err != nil {
+			return fmt.Errorf("load %s into kind cluster %s: %w", ref, in.Name, err)
+		}
+	}
+	return nil
+}

@@ -19,7 +19,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -55,6 +55,8 @@ func do(ctx context.Context, verb string) error {
 		}
 		say("%s; kubeconfig %s", r.Describe(), r.Proxy.KubeconfigPath())
 		return nil
+	case "job":
+		return runJob(ctx, cfg)
 	case "down":
 		in, err := run.KindInput(cfg, images.Resolve(ctx, cfg, images.DialProbe), say)
 		if err != nil {
@@ -69,5 +71,5 @@ func do(ctx context.Context, verb string) error {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
-	return fmt.Errorf("unknown command %q (want up, down or images)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images or job)", verb)
 }
