@@ -64,10 +64,9 @@ var Required = func() []Permission {
 	add("rbac.authorization.k8s.io", "rolebindings", "", "create", "get", "list")
 	add("rbac.authorization.k8s.io", "clusterroles", "", "create", "delete", "get", "list")
 	add("rbac.authorization.k8s.io", "clusterrolebindings", "", "create", "delete", "get", "list")
-	for _, role := range []string{"namespace-reader", "deployment-manager", "too-broad"} {
-		for _, v := range []string{"escalate", "bind"} {
-			ps = append(ps, Permission{Verb: v, Group: "rbac.authorization.k8s.io", Resource: "roles", Name: role, Namespace: "any"})
-		}
+	ps = append(ps, Permission{Verb: "escalate", Group: "rbac.authorization.k8s.io", Resource: "roles", Namespace: "any"})
+	for _, role := range []string{"namespace-reader", "deployment-manager"} {
+		ps = append(ps, Permission{Verb: "bind", Group: "rbac.authorization.k8s.io", Resource: "roles", Name: role, Namespace: "any"})
 	}
 	add("authentication.k8s.io", "tokenreviews", "", "create")
 	add("authorization.k8s.io", "subjectaccessreviews", "", "create")

@@ -63,7 +63,9 @@ func Objects(in Input) ([]k8s.Object, error) {
 		}
 		l["app.kubernetes.io/name"] = "inpod"
 		l["app.kubernetes.io/managed-by"] = "inpod"
-		l["inpod.io/run"] = in.RunID
+		// Not inpod.io/run: the suite deletes what carries its run label at the
+		// end, and the runner's own RBAC must outlive that.
+		l["inpod.io/job"] = in.RunID
 		o.SetLabels(l)
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
@@ -115,7 +117,7 @@ func configureJob(j *batchv1.Job, in Input) {
 			c.Image = in.ResultsImage
 		}
 	}
-	j.Spec.Template.Labels["inpod.io/run"] = in.RunID
+	j.Spec.Template.Labels["inpod.io/job"] = in.RunID
 }
 
 func setEnv(c *corev1.Container, k, v string) {
