@@ -274,6 +274,9 @@ func waitSuiteExit(ctx context.Context, in Input, pod string) (int, error) {
 		return false, nil
 	}, wait.WithContext(ctx), wait.WithTimeout(in.Timeout), wait.WithInterval(2*time.Second), wait.WithImmediate())
 	if err != nil {
+		if ctx.Err() == context.Canceled {
+			return 0, errors.New("job: interrupted; everything it created is being deleted")
+		}
 		return 0, fmt.Errorf("job: the suite did not finish within %s", in.Timeout)
 	}
 	return code, nil
