@@ -187,8 +187,12 @@ func Run(ctx context.Context, in Input) (int, error) {
 	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
 	var lines []string
 	err = wait.For(func(ctx context.Context) (bool, error) {
-		lines, err = Missing(ctx, cs, RunnerUser, Required)
-		return err == nil && len(lines) == 0, nil
+		got, err := Missing(ctx, cs, RunnerUser, Required)
+		if err != nil {
+			return false, nil
+		}
+		lines = got
+		return len(got) == 0, nil
 	}, wait.WithContext(ctx), wait.WithTimeout(10*time.Second), wait.WithInterval(time.Second), wait.WithImmediate())
 	if err != nil {
 		if len(lines) == 0 {
