@@ -168,6 +168,9 @@ func firstLine(s string) string {
 
 var mark = map[string]string{"passed": "✅", "failed": "❌", "skipped": "⏭", "": "–"}
 
+// word is the HTML's mark: plain words render with any font.
+var word = map[string]string{"passed": "pass", "failed": "FAIL", "skipped": "skip", "": "–"}
+
 // Markdown renders the summary for reports/summary.md and $GITHUB_STEP_SUMMARY.
 func (s Summary) Markdown() string {
 	var b strings.Builder
@@ -263,7 +266,7 @@ h1 span{color:` + color + `}</style></head><body>`)
 		b.WriteString("<tr><td>" + e(sc) + "</td>")
 		for _, m := range Methods {
 			st := s.Scenarios[sc][m]
-			fmt.Fprintf(&b, `<td class="%s">%s</td>`, st, mark[st])
+			fmt.Fprintf(&b, `<td class="%s">%s</td>`, st, word[st])
 		}
 		b.WriteString("</tr>")
 	}
@@ -297,7 +300,7 @@ h1 span{color:` + color + `}</style></head><body>`)
 	}
 	b.WriteString("<h2>Other specs</h2><table><tr><th>area</th><th>spec</th><th></th></tr>")
 	for _, o := range s.Others {
-		fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td class="%s">%s</td></tr>`, e(o.Area), e(o.Name), o.State, mark[o.State])
+		fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td class="%s">%s</td></tr>`, e(o.Area), e(o.Name), o.State, word[o.State])
 	}
 	b.WriteString("</table></body></html>\n")
 	return b.String()

@@ -141,9 +141,20 @@ func podsExec(ctx context.Context, t access.Target, cmd ...string) (pods.ExecRes
 
 // recordAccess puts one request's outcome in the report, for the access matrix
 // of summary.md (framework/report).
-func recordAccess(sa string, o access.Outcome) {
+func recordAccess(sa string, o access.Outcome, scope string) {
 	AddReportEntry(report.AccessEntry, report.Access{
-		ServiceAccount: sa, Method: o.Method, Request: report.RequestLabel(o.Request.Verb, o.Request.RBACResource(), o.Request.Group),
+		ServiceAccount: sa, Method: o.Method, Request: report.RequestLabel(o.Request.Verb, o.Request.RBACResource(), o.Request.Group) + scope,
 		Code: o.Code, Happened: access.Happened(o),
 	}, ReportEntryVisibilityNever)
+}
+
+// scope says where a request went when it is not the ServiceAccount's own namespace.
+func scope(q access.Request, other string) string {
+	switch q.Namespace {
+	case "":
+		return " (cluster-wide)"
+	case other:
+		return " (another namespace)"
+	}
+	return ""
 }

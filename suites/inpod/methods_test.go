@@ -46,7 +46,7 @@ var _ = Describe("The API from inside a pod", func() {
 			do := func(ctx SpecContext, sa string, q access.Request) access.Outcome {
 				out, err := m.Do(ctx, R, f.probes[sa], q)
 				Expect(err).NotTo(HaveOccurred())
-				recordAccess(sa, out)
+				recordAccess(sa, out, scope(q, f.other))
 				return out
 			}
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
