@@ -50,6 +50,10 @@ func Happened(o Outcome) string {
 		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
 	default:
 		msg := fmt.Sprintf("the API answered HTTP %d", o.Code)
+		if o.Code != 401 && o.Code != 403 {
+			// Past authentication and authorization: RBAC let it through.
+			msg = "the request was authorized and " + msg
+		}
 		if o.Reason != "" {
 			msg += " " + o.Reason
 		}

@@ -156,12 +156,12 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 
 				fromOutside, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), saNS, saName, check)
 				Expect(err).NotTo(HaveOccurred())
-				Expect(fromOutside).To(Equal(want), "kubectl auth can-i %s --as=%s", check, user)
+				Expect(fromOutside).To(Equal(want), "kubectl auth can-i %s --as=%s says %s; the guide's RBAC says %s", check, user, yesNo(fromOutside), yesNo(want))
 
 				res, err := podsExec(ctx, f.probes[sa], "sh", "-c", canICommand(q))
 				Expect(err).NotTo(HaveOccurred())
-				Expect(strings.TrimSpace(res.Stdout)).To(Equal(map[bool]string{true: "yes", false: "no"}[want]),
-					"inside the pod: %s; stderr %s", canICommand(q), res.Stderr)
+				Expect(strings.TrimSpace(res.Stdout)).To(Equal(yesNo(want)),
+					"inside the pod, %s says %q; the guide's RBAC says %s (stderr %s)", canICommand(q), strings.TrimSpace(res.Stdout), yesNo(want), res.Stderr)
 
 				real, err := access.Kubectl{Raw: true}.Do(ctx, R, f.probes[sa], q)
 				Expect(err).NotTo(HaveOccurred())
@@ -247,4 +247,11 @@ func canICommand(q access.Request) string {
 	// namespace, where a Role with resources ["*"] says yes to "list namespaces"
 	// although the real, cluster-wide request is refused.
 	return cmd + " -A"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -44,29 +44,29 @@ func has(subs ...string) func(string) bool {
 var faults = []fault{
 	{name: "default-can-list-pods", labels: "rbac && !slow",
 		expect: has("as the default ServiceAccount", "for default:"),
-		cause:  []string{"was allowed", "Expected\n", "to equal", "to contain substring"}},
+		cause:  []string{"allowed", "says yes"}},
 	{name: "pod-reader-binding-missing", labels: "rbac && !slow",
 		expect: has("runs as pod-reader", "lets pod-reader list", "lets pod-reader read", "for pod-reader:", "lists pod-reader's rules"),
-		cause:  []string{"403 Forbidden", "Forbidden", "to contain element"}},
+		cause:  []string{"forbidden", "says no"}},
 	{name: "pod-reader-no-automount", labels: "method:curl && rbac && !slow",
 		expect: func(s string) bool {
 			return strings.Contains(s, "curl from a pod") && strings.Contains(s, "pod-reader")
 		},
-		cause: []string{"token", "401", "Unauthorized", "anonymous", "No such file"}},
+		cause: []string{"token", "unauthorized", "anonymous", "no such file"}},
 	{name: "cluster-dns-down", labels: "method:curl && rbac && !slow",
 		expect: func(s string) bool {
 			return strings.Contains(s, "curl from a pod") || strings.Contains(s, "from inside a pod")
 		},
-		cause: []string{"resolve host", "Could not resolve", "no such host", "lookup"},
+		cause: []string{"could not resolve", "no such host", "lookup", "name resolution"},
 		break_: func(ctx context.Context, cs kubernetes.Interface) (func() error, error) {
 			return scaleCoreDNS(ctx, cs, 0)
 		}},
 	{name: "pod-reader-role-secrets", labels: "rbac && !slow",
 		expect: has("refuses pod-reader getting secrets", "for pod-reader:"),
-		cause:  []string{"was allowed", "the API answered HTTP 404", "to equal"}},
+		cause:  []string{"allowed", "authorized", "says yes"}},
 	{name: "cluster-pod-reader-binding-missing", labels: "rbac && !slow",
 		expect: has("cluster-pod-reader ClusterRole", "for cluster-pod-reader:"),
-		cause:  []string{"403 Forbidden", "Forbidden", "to equal"}},
+		cause:  []string{"forbidden", "says no"}},
 	{name: "secure-pod-apiserver-audience", labels: "projected-token && !slow",
 		expect: has("secure-pod"),
 		cause:  []string{"api", "401", "audience"}},
@@ -75,7 +75,7 @@ var faults = []fault{
 		cause:  []string{"still got HTTP 201"}},
 	{name: "my-config-without-resourcenames", labels: "rbac && method:curl && !slow",
 		expect: has("refuses the resourceNames rule", "through can-i: my-config"),
-		cause:  []string{"was allowed", "to equal"}},
+		cause:  []string{"allowed", "says yes"}},
 }
 
 type result struct {
@@ -183,8 +183,9 @@ func runFault(ctx context.Context, cs kubernetes.Interface, ginkgo, out string, 
 }
 
 func mentions(msg string, causes []string) bool {
+	msg = strings.ToLower(msg)
 	for _, c := range causes {
-		if strings.Contains(msg, c) {
+		if strings.Contains(msg, strings.ToLower(c)) {
 			return true
 		}
 	}
