@@ -1,6 +1,7 @@
 package inpod_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -145,7 +146,7 @@ var _ = Describe("The API from inside a pod", func() {
 
 			It("refuses namespace-reader writes: 403 Forbidden for create configmaps and delete pods", func(ctx SpecContext) {
 				for _, q := range []access.Request{
-					{Verb: "create", Resource: "configmaps", Namespace: f.main, Body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"written"}}`},
+					{Verb: "create", Resource: "configmaps", Namespace: f.main, Body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"written","labels":` + runLabelsJSON() + `}}`},
 					{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim},
 				} {
 					Expect(do(ctx, saNSReader, q)).To(access.BeForbiddenFor(f.user(saNSReader), q))
@@ -193,7 +194,7 @@ var _ = Describe("The API from inside a pod", func() {
 
 func podBody(name, image string) string {
 	// Compliant with Pod Security "restricted", so that only RBAC can refuse it.
-	return fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q},"spec":{`+
+	return fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"labels":`+runLabelsJSON()+`},"spec":{`+
 		`"securityContext":{"runAsNonRoot":true,"runAsUser":65532,"seccompProfile":{"type":"RuntimeDefault"}},`+
 		`"containers":[{"name":"c","image":%q,"command":["sleep","60"],`+
 		`"securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}}}]}}`, name, image)
@@ -202,7 +203,7 @@ func podBody(name, image string) string {
 // deploymentBody is a Deployment with no replicas: the specs are about the API's
 // answer, not about running its pods.
 func deploymentBody(name, image, stage string) string {
-	return fmt.Sprintf(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"labels":{"stage":%q}},`+
+	return fmt.Sprintf(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"labels":{"stage":%q,`+strings.Trim(runLabelsJSON(), "{}")+`}},`+
 		`"spec":{"replicas":0,"selector":{"matchLabels":{"app":%q}},"template":{"metadata":{"labels":{"app":%q}},`+
 		`"spec":{"containers":[{"name":"c","image":%q}]}}}}`, name, stage, name, name, image)
 }
@@ -214,4 +215,12 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// runLabelsJSON is the run's labels as a JSON object, for request bodies: what a
+// spec asks a ServiceAccount to create carries the run's label like the rest.
+func runLabelsJSON() string {
+	b, err := json.Marshal(R.Labels())
+	Expect(err).NotTo(HaveOccurred())
+	return string(b)
 }
