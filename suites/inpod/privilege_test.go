@@ -93,7 +93,7 @@ var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"
 		} {
 			got, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), ns, "my-config-reader", check)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(got).To(Equal(want), "kubectl auth can-i %s --as=%s", check, user())
+			Expect(got).To(Equal(want), "kubectl auth can-i %s --as=%s says %s; the guide's rule says %s", check, user(), yesNo(got), yesNo(want))
 		}
 	})
 
@@ -194,9 +194,9 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 				}
 			}
 		}
-		Expect(pods).To(ContainElements("get", "list", "watch"))
-		Expect(logs).To(ContainElement("get"))
-		Expect(pods).NotTo(ContainElements("create", "delete"))
+		Expect(pods).To(ContainElements("get", "list", "watch"), "can-i --list says no to get/list/watch pods (it lists %v)", pods)
+		Expect(logs).To(ContainElement("get"), "can-i --list says no to get pods/log (it lists %v)", logs)
+		Expect(pods).NotTo(ContainElements("create", "delete"), "can-i --list says yes to writing pods (%v)", pods)
 	})
 })
 
