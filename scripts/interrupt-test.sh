@@ -13,13 +13,7 @@ for i in $(seq 1 "$N"); do
   sleep "$delay"
   kill -INT "$pid" 2>/dev/null || true
   wait "$pid" || true
-  # Namespaces take a few seconds to finish terminating.
-  left=
-  for _ in $(seq 1 60); do
-    left=$(leftovers)
-    [ -z "$left" ] && break
-    sleep 2
-  done
+  left=$(settled_leftovers)
   if [ -z "$left" ]; then
     clean=$((clean + 1)); echo "interrupt: run $i, SIGINT after ${delay}s: nothing left"
   else

@@ -20,6 +20,18 @@ leftovers() {
   "$KUBECTL" get namespaces,clusterroles,clusterrolebindings -l app.kubernetes.io/managed-by=inpod -o name 2>/dev/null || true
 }
 
+# settled_leftovers: leftovers once deletions in progress (terminating namespaces)
+# have finished, waiting at most 2 minutes.
+settled_leftovers() {
+  local left=
+  for _ in $(seq 1 60); do
+    left=$(leftovers)
+    [ -z "$left" ] && return 0
+    sleep 2
+  done
+  echo "$left"
+}
+
 # suite DIR ARGS...: one non-slow run writing its reports into DIR; returns ginkgo's status.
 suite() {
   local dir=$1

@@ -13,6 +13,6 @@ for i in $(seq 1 "$N"); do
   fi
   echo "soak: run $i/$N $verdict in $((SECONDS - start))s"
 done
-left=$(leftovers)
+left=$(settled_leftovers)
 echo "soak: $pass passed, $((N - pass)) failed; labelled objects left: ${left:-none}"
 [ "$pass" = "$N" ] && [ -z "$left" ]
