@@ -232,7 +232,7 @@ func diagnose(ctx context.Context, name string) string {
 	}
 	for _, l := range strings.Split(journal, "\n") {
 		if strings.Contains(l, "cgroup v1") && strings.Contains(strings.ToLower(l), "kubelet") {
-			return "the kubelet will not start on this cgroup v1 host (set failCgroupV1: false in the cluster config's KubeletConfiguration patch): " + strings.TrimSpace(l[strings.Index(l, "]")+1:])
+			return "the kubelet will not start on this cgroup v1 host (set failCgroupV1: false in the cluster config's KubeletConfiguration patch): " + strings.TrimLeft(l[strings.Index(l, "]")+1:], ": ")
 		}
 	}
 	for _, l := range strings.Split(journal, "\n") {
