@@ -7,6 +7,8 @@ package access
 import (
 	"fmt"
 	"strings"
+
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // Request is one API request, stated as RBAC sees it.
@@ -68,19 +70,12 @@ func (q Request) RBACResource() string {
 	return q.Resource
 }
 
-func (q Request) String() string {
-	s := q.Verb + " " + q.RBACResource()
-	if q.Group != "" {
-		s += "." + q.Group
-	}
-	if q.Name != "" {
-		s += " " + q.Name
-	}
-	if q.Namespace != "" {
-		s += " in " + q.Namespace
-	}
-	return s
+// Check is the request as an RBAC question (kubectl auth can-i).
+func (q Request) Check() rbac.Check {
+	return rbac.Check{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource, Namespace: q.Namespace, Name: q.Name}
 }
+
+func (q Request) String() string { return q.Check().String() }
 
 // Outcome is what a method got back.
 type Outcome struct {

@@ -10,6 +10,8 @@ import (
 	authzv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // Namespace, runner and object names of manifests/job.
@@ -20,28 +22,9 @@ const (
 	RunnerUser = "system:serviceaccount:" + Namespace + ":" + Runner
 )
 
-// Permission is one thing the runner must be allowed to do.
-type Permission struct {
-	Verb, Group, Resource, Subresource, Namespace, Name string
-}
-
-func (p Permission) String() string {
-	r := p.Resource
-	if p.Subresource != "" {
-		r += "/" + p.Subresource
-	}
-	if p.Group != "" {
-		r += "." + p.Group
-	}
-	if p.Name != "" {
-		r += " " + p.Name
-	}
-	where := "cluster-wide"
-	if p.Namespace != "" {
-		where = "in " + p.Namespace
-	}
-	return p.Verb + " " + r + " (" + where + ")"
-}
+// Permission is one thing the runner must (or must not) be allowed to do. A
+// Namespace of "any" asks about a namespaced grant held cluster-wide.
+type Permission = rbac.Check
 
 // Required is what the suites need, permission by permission; manifests/job's
 // ClusterRole must grant each (checked before the Job starts).
@@ -84,12 +67,11 @@ var Forbidden = []Permission{
 	{Verb: "create", Group: "apps", Resource: "deployments", Namespace: "kube-system"},
 }
 
-func (p Permission) attributes() *authzv1.ResourceAttributes {
-	ns := p.Namespace
-	if ns == "any" {
-		ns = "inpod-permission-check" // a namespaced check in some namespace: the grant is cluster-wide
+func attributes(p Permission) *authzv1.ResourceAttributes {
+	if p.Namespace == "any" {
+		p.Namespace = "inpod-permission-check" // a namespaced check in some namespace: the grant is cluster-wide
 	}
-	return &authzv1.ResourceAttributes{Namespace: ns, Verb: p.Verb, Group: p.Group, Resource: p.Resource, Subresource: p.Subresource, Name: p.Name}
+	return p.Attributes()
 }
 
 // Allowed asks whether user may do p (SubjectAccessReview; a ServiceAccount user
@@ -100,7 +82,7 @@ func Allowed(ctx context.Context, cs kubernetes.Interface, user string, p Permis
 		ns, _, _ := strings.Cut(rest, ":")
 		groups = append(groups, "system:serviceaccounts", "system:serviceaccounts:"+ns)
 	}
-	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: p.attributes()}}
+	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: attributes(p)}}
 	got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {
 		return false, fmt.Errorf("check %s: %w", p, err)
@@ -110,7 +92,7 @@ func Allowed(ctx context.Context, cs kubernetes.Interface, user string, p Permis
 
 // SelfAllowed asks whether the caller may do p (SelfSubjectAccessReview).
 func SelfAllowed(ctx context.Context, cs kubernetes.Interface, p Permission) (bool, error) {
-	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: p.attributes()}}
+	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attributes(p)}}
 	got, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {
 		return false, fmt.Errorf("check %s: %w", p, err)

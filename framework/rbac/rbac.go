@@ -26,6 +26,7 @@ type Check struct {
 	Verb, Group, Resource, Subresource, Namespace, Name string
 }
 
+// String reads like the question: "get pods/log.group NAME (in NS)".
 func (c Check) String() string {
 	s := c.Verb + " " + c.Resource
 	if c.Subresource != "" {
@@ -35,18 +36,24 @@ func (c Check) String() string {
 		s += "." + c.Group
 	}
 	if c.Name != "" {
-		s += "/" + c.Name
+		s += " " + c.Name
 	}
-	return s
+	if c.Namespace != "" {
+		return s + " (in " + c.Namespace + ")"
+	}
+	return s + " (cluster-wide)"
+}
+
+// Attributes is the question as an access review asks it.
+func (c Check) Attributes() *authzv1.ResourceAttributes {
+	return &authzv1.ResourceAttributes{Namespace: c.Namespace, Verb: c.Verb, Group: c.Group, Resource: c.Resource,
+		Subresource: c.Subresource, Name: c.Name}
 }
 
 // CanI is `kubectl auth can-i VERB RESOURCE[/NAME] -n NS`, asked with cs's identity.
 func CanI(ctx context.Context, cs kubernetes.Interface, c Check) (bool, error) {
 	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authzv1.ResourceAttributes{
-			Namespace: c.Namespace, Verb: c.Verb, Group: c.Group, Resource: c.Resource,
-			Subresource: c.Subresource, Name: c.Name,
-		},
+		ResourceAttributes: c.Attributes(),
 	}}
 	got, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {
@@ -60,12 +67,9 @@ func CanI(ctx context.Context, cs kubernetes.Interface, c Check) (bool, error) {
 // it, so the asker needs no impersonation rights (a least-privilege runner has none).
 func CanIAs(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Check) (bool, error) {
 	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
-		User:   "system:serviceaccount:" + ns + ":" + sa,
-		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
-		ResourceAttributes: &authzv1.ResourceAttributes{
-			Namespace: c.Namespace, Verb: c.Verb, Group: c.Group, Resource: c.Resource,
-			Subresource: c.Subresource, Name: c.Name,
-		},
+		User:               "system:serviceaccount:" + ns + ":" + sa,
+		Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
+		ResourceAttributes: c.Attributes(),
 	}}
 	got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {

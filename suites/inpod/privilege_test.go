@@ -152,7 +152,7 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 			for _, c := range canIMatrix {
 				q := c.q(f.main, f.other)
 				want := c.allowed[sa]
-				check := rbac.Check{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource, Namespace: q.Namespace, Name: q.Name}
+				check := q.Check()
 
 				fromOutside, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), saNS, saName, check)
 				Expect(err).NotTo(HaveOccurred())
