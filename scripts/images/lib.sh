@@ -24,11 +24,17 @@ mkdir -p "$INPOD_CACHE" "$BIN"
 log() { printf '%s images: %s\n' "$(date +%T)" "$*" >&2; }
 die() { printf 'images: %s\n' "$*" >&2; exit 1; }
 
-# key NAME... : a stable hash of strings and files (a file argument is hashed by content).
+# key NAME... : a stable hash of strings and files. A file counts by its content and
+# its name relative to the clone, never its absolute path, so a second clone in
+# another folder finds the same keys and rebuilds nothing.
 key() {
   local a
   for a in "$@"; do
-    if [ -f "$a" ]; then sha256sum "$a"; else printf '%s\n' "$a"; fi
+    if [ -f "$a" ]; then
+      printf '%s %s\n' "$(sha256sum <"$a" | cut -c1-64)" "${a#"$ROOT"/}"
+    else
+      printf '%s\n' "$a"
+    fi
   done | sha256sum | cut -c1-16
 }
 
