@@ -7,6 +7,7 @@ IMAGES       ?= auto
 LABELS       ?= !slow
 KEEP_CLUSTER ?=
 INPOD_PROVIDER ?= kind
+PROFILE      ?=
 INPOD_CLUSTER ?= inpod
 INPOD_CACHE  ?= $(HOME)/.cache/inpod
 REPORT_DIR   ?= $(CURDIR)/reports
@@ -17,6 +18,7 @@ GINKGO       := $(TOOLS)/ginkgo
 KIND         := $(TOOLS)/kind
 
 export K8S_VERSION IMAGES KEEP_CLUSTER INPOD_CLUSTER INPOD_CACHE REPORT_DIR INPOD_PROVIDER
+export INPOD_PROFILE := $(PROFILE)
 
 .PHONY: help
 help: ## List the targets.
@@ -66,6 +68,10 @@ job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privile
 	@mkdir -p $(REPORT_DIR)
 	@rc=0; LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
+
+.PHONY: profiles
+profiles: docker tools images ## The non-slow suite on a kind cluster of each profile (PROFILES=...) → reports/profiles.md.
+	bash scripts/profiles.sh
 
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.

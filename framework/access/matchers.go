@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/onsi/gomega/types"
+
+	"github.com/inpod/inpod/framework/netcheck"
 )
 
 // ServiceAccountUser is how the API server names a ServiceAccount.
@@ -45,7 +47,7 @@ func (m outcomeMatcher) NegatedFailureMessage(actual any) string {
 func Happened(o Outcome) string {
 	switch {
 	case o.ConnError != "":
-		return "there was no HTTP answer (" + o.ConnError + ")"
+		return "there was no HTTP answer (" + netcheck.Explain(o.ConnError) + ")"
 	case o.Allowed():
 		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
 	default:

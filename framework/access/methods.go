@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -57,7 +58,7 @@ func CurlScript(method, path, body string) string {
 TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)
 CACERT=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt
 NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
-curl -sS --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
+curl -sS --connect-timeout 5 --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
 		` -w '\n%{http_code}' "$APISERVER` + path + `"`
 }
 
@@ -66,7 +67,21 @@ func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, e
 	if err != nil {
 		return Outcome{}, err
 	}
-	return ParseCurl(q, res), nil
+	return withEgressPolicies(ctx, r, t, ParseCurl(q, res)), nil
+}
+
+// withEgressPolicies adds to an outcome without an HTTP answer the NetworkPolicies
+// that restrict the pod's egress, so that the red spec names them.
+func withEgressPolicies(ctx context.Context, r *run.Run, t Target, o Outcome) Outcome {
+	if o.ConnError == "" {
+		return o
+	}
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	if np, err := netcheck.EgressPolicies(cctx, r.Proxy.Clientset(), t.Namespace, t.Pod); err == nil && np != "" {
+		o.ConnError += "; " + np
+	}
+	return o
 }
 
 // ParseCurl reads curl's output: the body, then the status code on the last line.
@@ -139,7 +154,7 @@ func (Python) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome,
 	if err != nil {
 		return Outcome{}, err
 	}
-	return parseJSONProbe("python", q, res), nil
+	return withEgressPolicies(ctx, r, t, parseJSONProbe("python", q, res)), nil
 }
 
 // Go is the guide's Method 4: client-go, rest.InClusterConfig.
@@ -156,7 +171,7 @@ func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, err
 	if err != nil {
 		return Outcome{}, err
 	}
-	return parseJSONProbe("go", q, res), nil
+	return withEgressPolicies(ctx, r, t, parseJSONProbe("go", q, res)), nil
 }
 
 // Kubectl is the guide's Method 5: kubectl inside the pod, in-cluster config.
@@ -176,7 +191,7 @@ func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outco
 	if err != nil {
 		return Outcome{}, err
 	}
-	return ParseKubectl(q, res), nil
+	return withEgressPolicies(ctx, r, t, ParseKubectl(q, res)), nil
 }
 
 // KubectlCommand is the kubectl command line a user would type for q.

@@ -98,6 +98,9 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 			return nil, fmt.Errorf("kind create cluster %s failed: %w", in.Name, err)
 		}
 		in.Log("kind cluster %s created in %s", in.Name, time.Since(start).Round(time.Second))
+		if cfg, err := os.ReadFile(in.Config); err == nil {
+			_ = os.WriteFile(configStamp(in), cfg, 0o644)
+		}
 	}
 	if err := writeKubeconfig(ctx, bin, in); err != nil {
 		return nil, err
@@ -161,6 +164,11 @@ func staleReason(ctx context.Context, in KindInput, bin string) string {
 	if running != "true" {
 		return "its node container is stopped"
 	}
+	if created, err := os.ReadFile(configStamp(in)); err == nil {
+		if want, err := os.ReadFile(in.Config); err == nil && string(want) != string(created) {
+			return "it was created from another cluster config (profile)"
+		}
+	}
 	want, err := docker(ctx, 10*time.Second, "image", "inspect", "--format", "{{.Id}}", in.NodeImage)
 	if err == nil && want != imageID {
 		return "its node runs an older build of " + in.NodeImage
@@ -181,6 +189,10 @@ func staleReason(ctx context.Context, in KindInput, bin string) string {
 	}
 	return ""
 }
+
+// configStamp keeps the config a cluster was created from, so that a run asking
+// for another profile recreates it instead of reusing it.
+func configStamp(in KindInput) string { return in.Kubeconfig + ".created-from.yaml" }
 
 func writeKubeconfig(ctx context.Context, bin string, in KindInput) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)

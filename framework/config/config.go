@@ -40,6 +40,7 @@ type Config struct {
 	K8sVersion  string
 	NodeImage   string
 	KindConfig  string
+	Profile     string // a cluster profile under manifests/kind/profiles ("" = default)
 	KindBinary  string
 	KeepCluster bool
 
@@ -87,6 +88,7 @@ func (c *Config) settings() []setting {
 		{"node-image", "INPOD_NODE_IMAGE", "kind node image (default: by image mode and version)", str(&c.NodeImage), ""},
 		{"kind-config", "INPOD_KIND_CONFIG", "kind cluster config", str(&c.KindConfig), ""},
 		{"kind", "INPOD_KIND", "kind binary", str(&c.KindBinary), ""},
+		{"profile", "INPOD_PROFILE", "cluster profile (manifests/kind/profiles/NAME.yaml) of the kind cluster", str(&c.Profile), ""},
 		{"keep-cluster", "KEEP_CLUSTER", "keep the kind cluster after the run", func(v string) error {
 			b, err := parseBool(v)
 			c.KeepCluster = b

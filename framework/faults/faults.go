@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
@@ -147,4 +148,32 @@ func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
 		out = append(out, o)
 	}
 	return out
+}
+
+// EgressToAPIDenied names the fault that puts a default-deny egress
+// NetworkPolicy into each method namespace: on a cluster that enforces
+// NetworkPolicy no pod there reaches the API server, and every red spec must
+// name the policy, not a bare timeout.
+const EgressToAPIDenied = "egress-to-api-denied"
+
+func init() {
+	Known[EgressToAPIDenied] = "a default-deny egress NetworkPolicy selects every pod of each method namespace (needs a cluster that enforces NetworkPolicy)"
+}
+
+// DenyEgress applies EgressToAPIDenied to ns when the run injects it.
+func DenyEgress(ctx context.Context, r *run.Run, ns string) error {
+	if !r.Config.Injects(EgressToAPIDenied) {
+		return nil
+	}
+	np := &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "inpod-fault-deny-egress", Namespace: ns, Labels: r.Labels()},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+		},
+	}
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	_, err := r.Proxy.Clientset().NetworkingV1().NetworkPolicies(ns).Create(cctx, np, metav1.CreateOptions{})
+	return err
 }

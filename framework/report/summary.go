@@ -15,6 +15,9 @@ import (
 const (
 	AccessEntry  = "access"
 	ClusterEntry = "cluster"
+	// DiagnosisEntry is the run's one-line connectivity diagnosis, when a spec
+	// failed for want of an answer from the API server.
+	DiagnosisEntry = "diagnosis"
 )
 
 // Access is one request made from inside a pod, as the summary's matrix shows it.
@@ -29,6 +32,8 @@ type Access struct {
 // Cluster describes the run's cluster for the summary's header.
 type Cluster struct {
 	Name, Provider, ServerVersion, NodeImage, Images, RunID string
+	Profile                                                 string      // the kind profile asked for, "" = default
+	Facts                                                   [][2]string // how the cluster is configured, as read from the API
 }
 
 // RequestLabel is "verb resource[.group]".
@@ -97,7 +102,7 @@ func Summarize(reports []types.Report) Summary {
 						accessOrder = append(accessOrder, k)
 					}
 					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
-				case "default-token-lifetime", "token-rotation":
+				case "default-token-lifetime", "token-request-cap", "token-rotation", DiagnosisEntry:
 					s.Facts = append(s.Facts, e.Name+": "+e.Value.String())
 				}
 			}
@@ -182,6 +187,13 @@ func (s Summary) Markdown() string {
 	c := s.Cluster
 	fmt.Fprintf(&b, "| cluster | provider | Kubernetes | node image | images | run |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s |\n\n",
 		c.Name, c.Provider, c.ServerVersion, c.NodeImage, c.Images, c.RunID)
+	if len(c.Facts) > 0 {
+		fmt.Fprintf(&b, "Cluster profile: **%s** (what the API shows):\n\n| fact | value |\n|---|---|\n", profileName(c.Profile))
+		for _, f := range c.Facts {
+			fmt.Fprintf(&b, "| %s | %s |\n", f[0], strings.ReplaceAll(f[1], "|", "\\|"))
+		}
+		b.WriteString("\n")
+	}
 	if len(s.Failures) > 0 {
 		b.WriteString("## Failures\n\n")
 		for _, f := range s.Failures {
@@ -250,6 +262,13 @@ h1 span{color:` + color + `}</style></head><body>`)
 	c := s.Cluster
 	fmt.Fprintf(&b, "<table><tr><th>cluster</th><th>provider</th><th>Kubernetes</th><th>node image</th><th>images</th><th>run</th></tr><tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr></table>",
 		e(c.Name), e(c.Provider), e(c.ServerVersion), e(c.NodeImage), e(c.Images), e(c.RunID))
+	if len(c.Facts) > 0 {
+		fmt.Fprintf(&b, "<p>Cluster profile: <b>%s</b> (what the API shows)</p><table>", e(profileName(c.Profile)))
+		for _, f := range c.Facts {
+			fmt.Fprintf(&b, "<tr><th>%s</th><td>%s</td></tr>", e(f[0]), e(f[1]))
+		}
+		b.WriteString("</table>")
+	}
 	if len(s.Failures) > 0 {
 		b.WriteString("<h2>Failures</h2><ul>")
 		for _, f := range s.Failures {
@@ -304,4 +323,11 @@ h1 span{color:` + color + `}</style></head><body>`)
 	}
 	b.WriteString("</table></body></html>\n")
 	return b.String()
+}
+
+func profileName(p string) string {
+	if p == "" {
+		return "default"
+	}
+	return p
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
 )
@@ -26,6 +27,9 @@ type Run struct {
 	Proxy  cluster.Proxy
 	Images images.Set
 	ID     string
+	// Facts is how the cluster is configured where the guide's promises depend on
+	// it (token flags, Pod Security default, nodes), read once at setup.
+	Facts clusterinfo.Facts
 }
 
 // Labels are the labels every object of this run carries.

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
-	"github.com/inpod/inpod/manifests"
 )
 
 // Setup obtains the run's cluster as cfg says and resolves its images. log gets
@@ -34,6 +34,8 @@ func Setup(ctx context.Context, cfg *config.Config, log func(format string, args
 	if err != nil {
 		return nil, err
 	}
+	r.Facts = clusterinfo.Detect(ctx, r.Proxy.Clientset())
+	log("cluster profile: %s", r.Facts)
 	return r, nil
 }
 
@@ -49,21 +51,14 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 	}
 	kindCfg := cfg.KindConfig
 	if kindCfg == "" {
-		name := "kind/cluster.yaml"
-		if set.Mode == config.ImagesOffline {
-			name = "kind/cluster-offline.yaml"
-		}
-		data, err := manifests.FS.ReadFile(name)
+		var err error
+		kindCfg, err = WriteClusterConfig(ClusterConfigInput{Profile: cfg.Profile, OfflineImage: set.Mode == config.ImagesOffline,
+			CacheDir: cacheDir, ClusterName: cfg.ClusterName, Log: log})
 		if err != nil {
 			return cluster.KindInput{}, err
 		}
-		kindCfg = filepath.Join(cacheDir, "kind-"+cfg.ClusterName+".yaml")
-		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-			return cluster.KindInput{}, err
-		}
-		if err := os.WriteFile(kindCfg, data, 0o644); err != nil {
-			return cluster.KindInput{}, err
-		}
+	} else if cfg.Profile != "" {
+		return cluster.KindInput{}, fmt.Errorf("PROFILE=%s and INPOD_KIND_CONFIG=%s both name a cluster config; set one", cfg.Profile, kindCfg)
 	}
 	bin := cfg.KindBinary
 	if bin == "" {

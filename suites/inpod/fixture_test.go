@@ -66,6 +66,7 @@ func setupMethod(ctx context.Context, m access.Method) *methodFixture {
 	Expect(guide.BindRole(ctx, R, f.main, saNSReader)).To(Succeed())
 	Expect(guide.BindRole(ctx, R, f.main, saDeployer)).To(Succeed())
 	Expect(faults.GrantDefaultView(ctx, R, f.main)).To(Succeed())
+	Expect(faults.DenyEgress(ctx, R, f.main)).To(Succeed())
 
 	By("starting one " + name + " pod per ServiceAccount")
 	image := R.Image(name)

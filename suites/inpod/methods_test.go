@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/netcheck"
 )
 
 var methodTitles = map[string]string{
@@ -65,6 +66,9 @@ var _ = Describe("The API from inside a pod", func() {
 					Expect(res.ExitCode).NotTo(BeZero(), "the program succeeded: the request was allowed; output:\n%s", out)
 				}
 				why := "no Forbidden in the program's output"
+				if c := netcheck.Cause(out); c != "" {
+					why = "the program got no answer from the API server: " + c
+				}
 				if strings.Contains(out, `"kind": "PodList"`) || strings.Contains(out, "Pod: ") || strings.Contains(out, f.probes[saDefault].Pod) {
 					why = "the request was allowed: the program listed the pods"
 				}

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/pods"
 )
 
@@ -29,7 +30,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 		Expect(err).NotTo(HaveOccurred())
 		res, err := pods.Exec(ctx, R, ns, target.Pod, "getent", "hosts", "kubernetes.default.svc")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(res.ExitCode).To(BeZero(), "getent found no address: %s", res.Stderr)
+		Expect(res.ExitCode).To(BeZero(), "getent hosts kubernetes.default.svc found no address (exit %d: no DNS answer for the API server's name) %s", res.ExitCode, res.Stderr)
 		Expect(strings.Fields(res.Stdout)).To(ContainElement(svc.Spec.ClusterIP))
 	})
 
@@ -43,7 +44,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting"), func(ctx SpecContext) {
 		res, err := pods.Exec(ctx, R, ns, target.Pod, "curl", "-sk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(res.ExitCode).To(BeZero(), "curl failed: %s", res.Stderr)
+		Expect(res.ExitCode).To(BeZero(), "curl https://kubernetes.default.svc/healthz got no HTTP answer (curl exit %d): %s", res.ExitCode, netcheck.Explain(res.Stderr))
 		Expect(strings.Split(res.Stdout, "\n")).To(Equal([]string{"ok", "200"}))
 	})
 })

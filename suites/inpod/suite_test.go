@@ -16,11 +16,15 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -46,6 +50,7 @@ type shared struct {
 	Kubeconfig string
 	RunID      string
 	Images     images.Set
+	Facts      clusterinfo.Facts
 }
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
@@ -65,7 +70,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	}
 	say("%s", R.Describe())
 	AddReportEntry(report.ClusterEntry, clusterFacts(ctx), ReportEntryVisibilityNever)
-	data, err := json.Marshal(shared{Kubeconfig: R.Proxy.KubeconfigPath(), RunID: R.ID, Images: R.Images})
+	data, err := json.Marshal(shared{Kubeconfig: R.Proxy.KubeconfigPath(), RunID: R.ID, Images: R.Images, Facts: R.Facts})
 	Expect(err).NotTo(HaveOccurred())
 	return data
 }, func(ctx SpecContext, data []byte) {
@@ -86,7 +91,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	if err != nil {
 		Fail(err.Error())
 	}
-	R = &run.Run{Config: cfg, Proxy: proxy, Images: s.Images, ID: s.RunID}
+	R = &run.Run{Config: cfg, Proxy: proxy, Images: s.Images, ID: s.RunID, Facts: s.Facts}
 }, NodeTimeout(15*time.Minute))
 
 // newNamespace creates a namespace for the calling container and deletes it after.
@@ -113,7 +118,32 @@ var _ = ReportAfterEach(func(ctx SpecContext, rep SpecReport) {
 	if err := report.DumpNamespaces(ctx, R.Proxy.Clientset(), dir, nss); err == nil {
 		AddReportEntry("dump", dir)
 	}
+	if netcheck.Cause(rep.Failure.Message) != "" {
+		diagnoseOnce.Do(func() { diagnoseConnectivity(ctx, nss) })
+	}
 }, NodeTimeout(time.Minute))
+
+// diagnoseOnce: the first spec that fails for want of an answer from the API
+// server gets the whole path checked once, from a curl pod of the run.
+var diagnoseOnce sync.Once
+
+func diagnoseConnectivity(ctx context.Context, nss []string) {
+	for _, ns := range nss {
+		list, err := R.Proxy.Clientset().CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		for _, p := range list.Items {
+			if p.Status.Phase == corev1.PodRunning && len(p.Spec.Containers) == 1 && p.Spec.Containers[0].Image == R.Image("curl") {
+				line := netcheck.Diagnose(ctx, R, ns, p.Name)
+				say("%s", line)
+				AddReportEntry(report.DiagnosisEntry, line)
+				return
+			}
+		}
+	}
+	say("diagnosis: no running curl pod of this process left to check the path to the API server from")
+}
 
 var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 	if R == nil {
@@ -141,7 +171,7 @@ var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep 
 
 func clusterFacts(ctx context.Context) report.Cluster {
 	c := report.Cluster{Name: R.Proxy.Name(), Provider: string(R.Config.Provider), NodeImage: R.Images.Refs["node"],
-		Images: string(R.Images.Mode), RunID: R.ID}
+		Images: string(R.Images.Mode), RunID: R.ID, Profile: R.Config.Profile, Facts: R.Facts.Lines()}
 	if v, err := R.Proxy.Clientset().Discovery().ServerVersion(); err == nil {
 		c.ServerVersion = v.GitVersion
 	}

@@ -28,6 +28,9 @@ type fault struct {
 	expect func(spec string) bool // the specs that must go red
 	cause  []string               // one of these must appear in each red spec's message
 	break_ func(ctx context.Context, cs kubernetes.Interface) (undo func() error, err error)
+	// profile, when set, is the cluster profile the fault needs (PROFILE=...);
+	// on another cluster the fault is listed as not run, with the reason.
+	profile string
 }
 
 func has(subs ...string) func(string) bool {
@@ -73,6 +76,9 @@ var faults = []fault{
 	{name: "bound-pod-not-deleted", labels: "projected-token && !slow",
 		expect: has("stops honouring a pod's mounted token"),
 		cause:  []string{"still got HTTP 201"}},
+	{name: "egress-to-api-denied", labels: "method:curl && rbac && !slow", profile: "multi-node",
+		expect: func(s string) bool { return strings.Contains(s, "curl from a pod") },
+		cause:  []string{"inpod-fault-deny-egress (denies all egress)"}},
 	{name: "my-config-without-resourcenames", labels: "rbac && method:curl && !slow",
 		expect: has("refuses the resourceNames rule", "through can-i: my-config"),
 		cause:  []string{"allowed", "says yes"}},
@@ -109,6 +115,10 @@ func main() {
 	var results []result
 	for _, f := range faults {
 		if only != "" && !strings.Contains(","+only+",", ","+f.name+",") {
+			continue
+		}
+		if f.profile != "" && os.Getenv("INPOD_PROFILE") != f.profile {
+			fmt.Fprintf(os.Stderr, "selftest: %s not run: it needs a cluster of profile %s (make selftest PROFILE=%s SELFTEST_ONLY=%s)\n", f.name, f.profile, f.profile, f.name)
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "selftest: %s (labels %q)\n", f.name, f.labels)
