@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -48,7 +49,10 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		cacheDir = filepath.Join(base, "inpod")
 	}
 	kindCfg := cfg.KindConfig
-	if kindCfg == "" {
+	var addons fs.FS
+	if kindCfg != "" {
+		addons = cluster.AddonsFor(kindCfg)
+	} else {
 		name := "kind/cluster.yaml"
 		if set.Mode == config.ImagesOffline {
 			name = "kind/cluster-offline.yaml"
@@ -81,6 +85,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		ProbeImages: set.Probes(),
 		Timeout:     cfg.PodStartTimeout,
 		OfflineDNS:  set.Mode == config.ImagesOffline,
+		Addons:      addons,
 		APITimeout:  cfg.APITimeout,
 		Log:         log,
 	}, nil
