@@ -70,7 +70,11 @@ func Classify(res pods.ExecResult) Connection {
 	var lines []string
 	for _, l := range strings.Split(res.Stderr, "\n") {
 		if strings.HasPrefix(l, "curl: (") || strings.Contains(l, "connect to ") || strings.Contains(l, "timed out") || strings.Contains(l, "resolve host") {
-			lines = append(lines, strings.TrimPrefix(l, "* "))
+			l = strings.TrimPrefix(l, "* ")
+			if !strings.HasPrefix(l, "curl: (") && strings.Contains(res.Stderr, ") "+l) {
+				continue // curl's own error line repeats it
+			}
+			lines = append(lines, l)
 		}
 	}
 	msg := strings.Join(lines, "; ")
