@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds kind/ (with its profiles), guide/ and job/.
 //
-//go:embed kind/*.yaml kind/profiles/*.yaml guide/*.yaml job/*.yaml
+//go:embed kind/*.yaml kind/profiles guide/*.yaml job/*.yaml
 var FS embed.FS

@@ -108,7 +108,23 @@ wait_ready() {
   done
 }
 
+# kind nodes each run a kubelet and kube-proxy that watch files: several nodes
+# exhaust the default of 128 inotify instances ("fsnotify watcher init: too many
+# open files"). Raise the limits as root, as kind's known issues advise.
+raise_inotify() {
+  local inst watches
+  inst=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)
+  watches=$(cat /proc/sys/fs/inotify/max_user_watches 2>/dev/null || echo 0)
+  if (( inst >= 512 && watches >= 524288 )); then return 0; fi
+  if [ "$(id -u)" = 0 ] && sysctl -q -w fs.inotify.max_user_instances=512 fs.inotify.max_user_watches=524288 2>/dev/null; then
+    say "raised inotify limits to 512 instances / 524288 watches (were $inst / $watches)"
+  else
+    say "inotify limits are $inst instances / $watches watches; a multi-node cluster needs 512 / 524288 (sysctl fs.inotify.max_user_instances=512 fs.inotify.max_user_watches=524288)"
+  fi
+}
+
 main() {
+  raise_inotify
   if ! command -v docker >/dev/null || ! command -v dockerd >/dev/null; then install_engine; fi
   local restart=0
   if needs_cap_wrapper; then

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,7 @@ type KindInput struct {
 	ProbeImages []string
 	Timeout     time.Duration // bound on the cluster becoming usable
 	OfflineDNS  bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
+	Addons      fs.FS         // applied after creation, before the wait for Ready nodes (see AddonsFor); nil = none
 	APITimeout  time.Duration
 	Log         func(format string, args ...any)
 }
@@ -112,6 +114,11 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	b, err := newBase(ctx, "kind cluster "+in.Name, in.Kubeconfig, rc, in.APITimeout)
 	if err != nil {
 		return nil, err
+	}
+	if in.Addons != nil {
+		if err := applyAddons(ctx, kc, b, in.Addons, in.Timeout); err != nil {
+			return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
+		}
 	}
 	if err := waitUsable(ctx, b, in.Timeout, in.OfflineDNS); err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)

@@ -31,6 +31,23 @@ func Profiles() []string {
 	return names
 }
 
+// ProfileAddons is the profile's addons folder (kind/profiles/NAME/, the manifests
+// its cluster needs before its nodes can become Ready, e.g. a CNI), nil if none.
+func ProfileAddons(profile string) fs.FS {
+	if profile == "" {
+		return nil
+	}
+	dir := path.Join(profilesDir, profile)
+	if st, err := fs.Stat(manifests.FS, dir); err != nil || !st.IsDir() {
+		return nil
+	}
+	sub, err := fs.Sub(manifests.FS, dir)
+	if err != nil {
+		return nil
+	}
+	return sub
+}
+
 // ClusterConfigInput says which kind cluster config a run wants.
 type ClusterConfigInput struct {
 	Profile      string // "" = the default single-node cluster

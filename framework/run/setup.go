@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -50,6 +51,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		cacheDir = filepath.Join(base, "inpod")
 	}
 	kindCfg := cfg.KindConfig
+	var addons fs.FS
 	if kindCfg == "" {
 		var err error
 		kindCfg, err = WriteClusterConfig(ClusterConfigInput{Profile: cfg.Profile, OfflineImage: set.Mode == config.ImagesOffline,
@@ -57,8 +59,11 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		if err != nil {
 			return cluster.KindInput{}, err
 		}
+		addons = ProfileAddons(cfg.Profile)
 	} else if cfg.Profile != "" {
 		return cluster.KindInput{}, fmt.Errorf("PROFILE=%s and INPOD_KIND_CONFIG=%s both name a cluster config; set one", cfg.Profile, kindCfg)
+	} else {
+		addons = cluster.AddonsFor(kindCfg)
 	}
 	bin := cfg.KindBinary
 	if bin == "" {
@@ -76,6 +81,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		ProbeImages: set.Probes(),
 		Timeout:     cfg.PodStartTimeout,
 		OfflineDNS:  set.Mode == config.ImagesOffline,
+		Addons:      addons,
 		APITimeout:  cfg.APITimeout,
 		Log:         log,
 	}, nil
