@@ -13,8 +13,8 @@ bash "$here/suite.sh"
 addons=
 if [ -n "${INPOD_KIND_CONFIG:-}" ]; then
   addons=${INPOD_KIND_CONFIG%.yaml}
-elif [ -n "${PROFILE:-}" ]; then
-  addons=$here/../../manifests/kind/profiles/$PROFILE
+elif [ -n "${INPOD_PROFILE:-${PROFILE:-}}" ]; then
+  addons=$here/../../manifests/kind/profiles/${INPOD_PROFILE:-$PROFILE}
 fi
 if [ -n "$addons" ] && [ -d "$addons" ]; then
   bash "$here/cni.sh"
