@@ -67,6 +67,10 @@ job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privile
 	@rc=0; LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
+.PHONY: manifests
+manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.
+	go run ./framework/cmd/inpodctl manifests > manifests/job/workspaces.yaml
+
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.
 	@mkdir -p $(REPORT_DIR)

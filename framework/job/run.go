@@ -36,16 +36,16 @@ type Input struct {
 	ReportDir    string
 	Timeout      time.Duration
 	// RemovePermission drops one "verb resource[/sub]" from the runner's
-	// ClusterRole before it is applied: the self-check that preflight notices.
+	// ClusterRoles before they are applied: the self-check that preflight notices.
 	RemovePermission string
 	Log              func(format string, args ...any)
 }
 
-// Objects decodes manifests/job (namespace, RBAC, Job) as `kubectl apply -k` would
-// apply them, labelled for the run.
-func Objects(in Input) ([]k8s.Object, error) {
+// Manifests decodes manifests/job (namespaces, RBAC, Job) as `kubectl apply -k`
+// would apply them, in dependency order.
+func Manifests() ([]k8s.Object, error) {
 	var objs []k8s.Object
-	for _, f := range []string{"job/namespace.yaml", "job/rbac.yaml", "job/job.yaml"} {
+	for _, f := range []string{"job/namespace.yaml", "job/rbac.yaml", "job/workspaces.yaml", "job/job.yaml"} {
 		data, err := manifests.FS.ReadFile(f)
 		if err != nil {
 			return nil, err
@@ -55,6 +55,15 @@ func Objects(in Input) ([]k8s.Object, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		objs = append(objs, got...)
+	}
+	return objs, nil
+}
+
+// Objects is Manifests labelled for the run and configured by in.
+func Objects(in Input) ([]k8s.Object, error) {
+	objs, err := Manifests()
+	if err != nil {
+		return nil, err
 	}
 	for _, o := range objs {
 		l := o.GetLabels()
@@ -69,7 +78,7 @@ func Objects(in Input) ([]k8s.Object, error) {
 		o.SetLabels(l)
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
-			if obj.Name == Runner && in.RemovePermission != "" {
+			if (obj.Name == Runner || obj.Name == WorkspaceRole) && in.RemovePermission != "" {
 				removePermission(obj, in.RemovePermission)
 			}
 		case *batchv1.Job:
@@ -130,7 +139,9 @@ func setEnv(c *corev1.Container, k, v string) {
 	c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: v})
 }
 
-// callerNeeds is what the caller of `make job` must be allowed to do.
+// callerNeeds is what the caller of `make job` must be allowed to do: create
+// what manifests/job holds (the administrator's part), run the Job, read its
+// output and verdict.
 var callerNeeds = []Permission{
 	{Verb: "create", Resource: "namespaces"},
 	{Verb: "delete", Resource: "namespaces"},
@@ -145,6 +156,7 @@ var callerNeeds = []Permission{
 	{Verb: "create", Group: "batch", Resource: "jobs", Namespace: Namespace},
 	{Verb: "get", Resource: "pods", Subresource: "log", Namespace: Namespace},
 	{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: Namespace},
+	{Verb: "get", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
 }
 
 // Run applies manifests/job, runs the suite, copies junit.xml and report.json
@@ -184,23 +196,9 @@ func Run(ctx context.Context, in Input) (int, error) {
 		}
 		created = append(created, o)
 	}
-	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
-	var lines []string
-	err = wait.For(func(ctx context.Context) (bool, error) {
-		got, err := Missing(ctx, cs, RunnerUser, Required)
-		if err != nil {
-			return false, nil
-		}
-		lines = got
-		return len(got) == 0, nil
-	}, wait.WithContext(ctx), wait.WithTimeout(10*time.Second), wait.WithInterval(time.Second), wait.WithImmediate())
-	if err != nil {
-		if len(lines) == 0 {
-			lines = []string{"could not check the runner's permissions"}
-		}
-		return 0, fmt.Errorf("preflight: the runner's ClusterRole is short of what the suites need:\n  %s", strings.Join(lines, "\n  "))
+	if err := checkRunner(ctx, in); err != nil {
+		return 0, err
 	}
-	in.Log("preflight: the caller and the runner %s hold every permission the suites need (%d checked)", RunnerUser, len(Required))
 
 	if err := res.Create(ctx, jobObj); err != nil {
 		return 0, fmt.Errorf("create Job: %w", err)
@@ -222,6 +220,37 @@ func Run(ctx context.Context, in Input) (int, error) {
 	}
 	in.Log("job: suite exited %d after %s; reports in %s", code, time.Since(start).Round(time.Second), in.ReportDir)
 	return code, nil
+}
+
+// checkRunner confirms, with SubjectAccessReviews, that the runner holds every
+// permission the suites need and none of the Forbidden ones.
+func checkRunner(ctx context.Context, in Input) error {
+	cs := in.Proxy.Clientset()
+	want := RequiredChecks()
+	var missing, excess []string
+	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
+	err := wait.For(func(ctx context.Context) (bool, error) {
+		var err error
+		if missing, err = Missing(ctx, cs, RunnerUser, want); err != nil {
+			return false, nil
+		}
+		if excess, err = Excess(ctx, cs, RunnerUser, Forbidden); err != nil {
+			return false, nil
+		}
+		return len(missing) == 0 && len(excess) == 0, nil
+	}, wait.WithContext(ctx), wait.WithTimeout(10*time.Second), wait.WithInterval(time.Second), wait.WithImmediate())
+	if err == nil {
+		in.Log("preflight: the caller and the runner %s hold every permission the suites need (%d checked) and none of the %d it must not hold",
+			RunnerUser, len(want), len(Forbidden))
+		return nil
+	}
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("preflight: the runner's permissions are short of what the suites need:\n  %s", strings.Join(missing, "\n  "))
+	case len(excess) > 0:
+		return fmt.Errorf("preflight: the runner holds permissions it must not (a validator holds no keys):\n  %s", strings.Join(excess, "\n  "))
+	}
+	return fmt.Errorf("preflight: could not check the runner's permissions: %w", err)
 }
 
 func waitPod(ctx context.Context, in Input) (string, error) {

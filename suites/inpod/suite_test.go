@@ -89,15 +89,16 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	R = &run.Run{Config: cfg, Proxy: proxy, Images: s.Images, ID: s.RunID}
 }, NodeTimeout(15*time.Minute))
 
-// newNamespace creates a namespace for the calling container and deletes it after.
+// newNamespace gives the calling container a namespace for purpose and deletes
+// it after (in the Job: the administrator's namespace, cleared of the run's objects).
 func newNamespace(ctx context.Context, purpose string) string {
-	ns, err := R.CreateNamespace(ctx, run.CreateNamespaceInput{Purpose: purpose})
+	ns, err := R.AcquireNamespace(ctx, purpose)
 	Expect(err).NotTo(HaveOccurred())
 	nsMu.Lock()
 	namespaces = append(namespaces, ns)
 	nsMu.Unlock()
 	DeferCleanup(func(ctx SpecContext) {
-		Expect(R.DeleteNamespace(ctx, ns)).To(Succeed())
+		Expect(R.ReleaseNamespace(ctx, ns)).To(Succeed())
 	})
 	return ns
 }
