@@ -160,7 +160,8 @@ var callerNeeds = []Permission{
 }
 
 // Run applies manifests/job, runs the suite, copies junit.xml and report.json
-// into ReportDir and returns the suite's exit code. Everything it created is
+// into ReportDir, shows the results ConfigMap once the Job's pod is gone, and
+// returns the suite's exit code. Everything it created is
 // deleted when it returns, also after Ctrl-C or a timeout (ctx).
 func Run(ctx context.Context, in Input) (int, error) {
 	cs := in.Proxy.Clientset()
@@ -216,6 +217,9 @@ func Run(ctx context.Context, in Input) (int, error) {
 		return 0, err
 	}
 	if err := collect(ctx, in, pod); err != nil {
+		return 0, err
+	}
+	if err := showResults(ctx, in, jobObj, pod); err != nil {
 		return 0, err
 	}
 	in.Log("job: suite exited %d after %s; reports in %s", code, time.Since(start).Round(time.Second), in.ReportDir)

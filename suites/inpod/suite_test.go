@@ -21,6 +21,7 @@ import (
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -124,6 +125,23 @@ var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 		say("cleanup: %v", err)
 	}
 }, NodeTimeout(2*time.Minute))
+
+// The in-cluster Job leaves its verdict as a ConfigMap that outlives the pod.
+var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
+	if R == nil || R.Config.Provider != config.ProviderInCluster || !R.Provided() {
+		return
+	}
+	junit, err := report.JUnit(rep)
+	if err != nil {
+		say("results: render JUnit: %v", err)
+	}
+	data := report.Results(rep, R.ID, junit)
+	if err := report.WriteResults(ctx, R.Proxy.Clientset(), job.Namespace, job.ResultsName, R.Labels(), data); err != nil {
+		say("results: write ConfigMap %s/%s: %v", job.Namespace, job.ResultsName, err)
+		return
+	}
+	say("results: verdict %s (passed %s, failed %s, skipped %s) in ConfigMap %s/%s", data["verdict"], data["passed"], data["failed"], data["skipped"], job.Namespace, job.ResultsName)
+}, NodeTimeout(time.Minute))
 
 var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep Report) {
 	if R == nil || R.Proxy == nil {
