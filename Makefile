@@ -67,6 +67,13 @@ job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privile
 	@rc=0; LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
+.PHONY: sonobuoy
+sonobuoy: docker tools ## Run the suite as a Sonobuoy plugin (manifests/sonobuoy) under the confined runner; sonobuoy results vs JUnit.
+	@if [ "$(INPOD_PROVIDER)" != kubeconfig ] && [ "$(IMAGES)" != published ]; then $(MAKE) --no-print-directory images; fi
+	@bash scripts/images/sonobuoy.sh
+	@mkdir -p $(REPORT_DIR)
+	LABELS='$(LABELS)' go run ./framework/cmd/inpodctl sonobuoy
+
 .PHONY: manifests
 manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.
 	go run ./framework/cmd/inpodctl manifests > manifests/job/workspaces.yaml

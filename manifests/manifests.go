@@ -5,7 +5,7 @@ package manifests
 
 import "embed"
 
-// FS holds kind/, guide/ and job/.
+// FS holds kind/, guide/, job/ and sonobuoy/.
 //
-//go:embed kind/*.yaml guide/*.yaml job/*.yaml
+//go:embed kind/*.yaml guide/*.yaml job/*.yaml sonobuoy/*.yaml
 var FS embed.FS

@@ -39,6 +39,9 @@ type Input struct {
 	// ClusterRoles before they are applied: the self-check that preflight notices.
 	RemovePermission string
 	Log              func(format string, args ...any)
+	// SystemPodSecurity, when set, replaces the Pod Security level enforced in
+	// inpod-system (Sonobuoy's pods there cannot meet "restricted").
+	SystemPodSecurity string
 }
 
 // Manifests decodes manifests/job (namespaces, RBAC, Job) as `kubectl apply -k`
@@ -83,6 +86,10 @@ func Objects(in Input) ([]k8s.Object, error) {
 			}
 		case *batchv1.Job:
 			configureJob(obj, in)
+		case *corev1.Namespace:
+			if obj.Name == Namespace && in.SystemPodSecurity != "" {
+				l["pod-security.kubernetes.io/enforce"] = in.SystemPodSecurity
+			}
 		}
 	}
 	return objs, nil
@@ -164,47 +171,17 @@ var callerNeeds = []Permission{
 // returns the suite's exit code. Everything it created is
 // deleted when it returns, also after Ctrl-C or a timeout (ctx).
 func Run(ctx context.Context, in Input) (int, error) {
-	cs := in.Proxy.Clientset()
-	var missing []string
-	for _, p := range callerNeeds {
-		ok, err := SelfAllowed(ctx, cs, p)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			missing = append(missing, "you may not "+p.String())
-		}
-	}
-	if len(missing) > 0 {
-		return 0, fmt.Errorf("preflight: %s", strings.Join(missing, "; "))
-	}
-	objs, err := Objects(in)
-	if err != nil {
+	a := &applied{in: in}
+	defer func() { a.cleanup(context.WithoutCancel(ctx)) }()
+	if err := a.apply(ctx); err != nil {
 		return 0, err
 	}
 	res := in.Proxy.Client().Resources()
-	var created []k8s.Object
-	defer func() { cleanup(context.WithoutCancel(ctx), in, created) }()
-
-	var jobObj *batchv1.Job
-	for _, o := range objs {
-		if j, ok := o.(*batchv1.Job); ok {
-			jobObj = j
-			continue // after the runner's permissions are confirmed
-		}
-		if err := res.Create(ctx, o); err != nil {
-			return 0, fmt.Errorf("apply %T %s: %w", o, o.GetName(), err)
-		}
-		created = append(created, o)
-	}
-	if err := checkRunner(ctx, in); err != nil {
-		return 0, err
-	}
-
+	jobObj := a.job
 	if err := res.Create(ctx, jobObj); err != nil {
 		return 0, fmt.Errorf("create Job: %w", err)
 	}
-	created = append(created, jobObj)
+	a.created = append(a.created, jobObj)
 	start := time.Now()
 	pod, err := waitPod(ctx, in)
 	if err != nil {
@@ -256,6 +233,51 @@ func checkRunner(ctx context.Context, in Input) error {
 	}
 	return fmt.Errorf("preflight: could not check the runner's permissions: %w", err)
 }
+
+// applied is manifests/job in the cluster: what was created, and the Job,
+// created only once the runner's permissions are confirmed.
+type applied struct {
+	in      Input
+	created []k8s.Object
+	job     *batchv1.Job
+}
+
+// apply checks that the caller may create what manifests/job holds, creates
+// all of it but the Job, and checks the runner's permissions.
+func (a *applied) apply(ctx context.Context) error {
+	cs := a.in.Proxy.Clientset()
+	var missing []string
+	for _, p := range callerNeeds {
+		ok, err := SelfAllowed(ctx, cs, p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			missing = append(missing, "you may not "+p.String())
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("preflight: %s", strings.Join(missing, "; "))
+	}
+	objs, err := Objects(a.in)
+	if err != nil {
+		return err
+	}
+	res := a.in.Proxy.Client().Resources()
+	for _, o := range objs {
+		if j, ok := o.(*batchv1.Job); ok {
+			a.job = j
+			continue
+		}
+		if err := res.Create(ctx, o); err != nil {
+			return fmt.Errorf("apply %T %s: %w", o, o.GetName(), err)
+		}
+		a.created = append(a.created, o)
+	}
+	return checkRunner(ctx, a.in)
+}
+
+func (a *applied) cleanup(ctx context.Context) { cleanup(ctx, a.in, a.created) }
 
 func waitPod(ctx context.Context, in Input) (string, error) {
 	var name, seen string

@@ -84,3 +84,13 @@ func WriteResults(ctx context.Context, cs kubernetes.Interface, ns, name string,
 	_, err = cms.Update(ctx, old, metav1.UpdateOptions{})
 	return err
 }
+
+// WriteSonobuoyResults hands junit to Sonobuoy's worker: the file in dir, then
+// dir/done naming it (the worker waits for done, then uploads what it names).
+func WriteSonobuoyResults(dir string, junit []byte) error {
+	path := filepath.Join(dir, "junit.xml")
+	if err := os.WriteFile(path, junit, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "done"), []byte(path), 0o644)
+}

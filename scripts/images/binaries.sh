@@ -4,17 +4,7 @@
 # containerd + ctr + shim, crictl, pause, and the guide's Go probe.
 source "$(dirname "$0")/lib.sh"
 
-SRC=$INPOD_CACHE/src/$K8S_VERSION
 K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubeadm kubectl)
-
-# gomod DIR MODULE REQUIRE...: a throwaway module in DIR requiring the given modules.
-gomod() {
-  local dir=$1 mod=$2
-  shift 2
-  rm -rf "$dir" && mkdir -p "$dir"
-  { echo "module $mod"; echo; echo "go 1.26"; } >"$dir/go.mod"
-  (cd "$dir" && go mod edit "${@/#/-require=}")
-}
 
 kubernetes() {
   local out=$BIN/kubernetes k
@@ -86,20 +76,6 @@ import (
 )
 
 func main() { coremain.Run() }'
-}
-
-# Tools whose modules build with plain `go build pkg@version` in a wrapper module.
-tools() { # tools NAME MODULE@VERSION PACKAGE...
-  local name=$1 req=$2 out=$BIN/$1 k
-  shift 2
-  k=$(key "$name" "$req" "$@" "$(declare -f tools gomod)")
-  fresh "$out" "$k" && { log "$name ${req#*@}: cached"; return; }
-  local dir=$SRC/$name
-  gomod "$dir" "inpod.local/build/$name" "$req"
-  (cd "$dir" && go get "$@" >/dev/null 2>&1 || go get "$@") || die "resolving $req failed"
-  mkdir -p "$out"
-  (cd "$dir" && go build -ldflags "-s -w" -o "$out/" "$@") || die "building $name from $req failed"
-  stamp "$out" "$k"
 }
 
 containerd() {

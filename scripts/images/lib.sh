@@ -71,3 +71,28 @@ kubeadm_images() {
 image_tag() { # image_tag NAME: the tag kubeadm wants for registry.k8s.io/.../NAME
   kubeadm_images | awk -F: -v n="$1" '{k = split($1, p, "/"); if (p[k] == n) print $2}'
 }
+
+SRC=$INPOD_CACHE/src/$K8S_VERSION
+
+# gomod DIR MODULE REQUIRE...: a throwaway module in DIR requiring the given modules.
+gomod() {
+  local dir=$1 mod=$2
+  shift 2
+  rm -rf "$dir" && mkdir -p "$dir"
+  { echo "module $mod"; echo; echo "go 1.26"; } >"$dir/go.mod"
+  (cd "$dir" && go mod edit "${@/#/-require=}")
+}
+
+# Tools whose modules build with plain `go build pkg@version` in a wrapper module.
+tools() { # tools NAME MODULE@VERSION PACKAGE...
+  local name=$1 req=$2 out=$BIN/$1 k
+  shift 2
+  k=$(key "$name" "$req" "$@" "$(declare -f tools gomod)")
+  fresh "$out" "$k" && { log "$name ${req#*@}: cached"; return; }
+  local dir=$SRC/$name
+  gomod "$dir" "inpod.local/build/$name" "$req"
+  (cd "$dir" && go get "$@" >/dev/null 2>&1 || go get "$@") || die "resolving $req failed"
+  mkdir -p "$out"
+  (cd "$dir" && go build -ldflags "-s -w" -o "$out/" "$@") || die "building $name from $req failed"
+  stamp "$out" "$k"
+}

@@ -126,7 +126,8 @@ var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 	}
 }, NodeTimeout(2*time.Minute))
 
-// The in-cluster Job leaves its verdict as a ConfigMap that outlives the pod.
+// The in-cluster Job leaves its verdict as a ConfigMap that outlives the pod;
+// as a Sonobuoy plugin the suite also hands its JUnit to Sonobuoy's worker.
 var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 	if R == nil || R.Config.Provider != config.ProviderInCluster || !R.Provided() {
 		return
@@ -134,6 +135,11 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 	junit, err := report.JUnit(rep)
 	if err != nil {
 		say("results: render JUnit: %v", err)
+	}
+	if dir := os.Getenv("SONOBUOY_RESULTS_DIR"); dir != "" {
+		if err := report.WriteSonobuoyResults(dir, junit); err != nil {
+			say("results: hand the JUnit to Sonobuoy in %s: %v", dir, err)
+		}
 	}
 	data := report.Results(rep, R.ID, junit)
 	if err := report.WriteResults(ctx, R.Proxy.Clientset(), job.Namespace, job.ResultsName, R.Labels(), data); err != nil {

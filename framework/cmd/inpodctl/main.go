@@ -1,7 +1,8 @@
 // Command inpodctl brings the run's cluster up or down outside a suite run, with
 // the same framework code the suites use: `inpodctl up` (create or reuse, load
 // images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set),
-// `inpodctl job` (the in-cluster Job), `inpodctl manifests` (manifests/job/workspaces.yaml).
+// `inpodctl job` (the in-cluster Job), `inpodctl sonobuoy` (the suite as a
+// Sonobuoy plugin), `inpodctl manifests` (manifests/job/workspaces.yaml).
 package main
 
 import (
@@ -21,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job | manifests")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job | sonobuoy | manifests")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,6 +60,8 @@ func do(ctx context.Context, verb string) error {
 		return nil
 	case "job":
 		return runJob(ctx, cfg)
+	case "sonobuoy":
+		return runSonobuoy(ctx, cfg)
 	case "manifests":
 		data, err := job.WorkspaceYAML()
 		if err != nil {
@@ -80,5 +83,5 @@ func do(ctx context.Context, verb string) error {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images, job or manifests)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, job, sonobuoy or manifests)", verb)
 }
