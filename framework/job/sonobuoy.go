@@ -54,7 +54,7 @@ func RunSonobuoy(ctx context.Context, in SonobuoyInput) error {
 	}
 	start := time.Now()
 	err = in.sonobuoy(ctx, nil, "run", "--plugin", plugin, "--aggregator-permissions", "namespaceAdmin",
-		"--skip-preflight", "existingnamespace", "--sonobuoy-image", in.SonobuoyImage, "--image-pull-policy", "IfNotPresent",
+		"--skip-preflight=existingnamespace", "--sonobuoy-image", in.SonobuoyImage, "--image-pull-policy", "IfNotPresent",
 		"--timeout", strconv.Itoa(int(in.Timeout.Seconds())), "--wait")
 	if err != nil {
 		return fmt.Errorf("sonobuoy run: %w", err)
