@@ -219,7 +219,7 @@ func checkRunner(ctx context.Context, in Input) error {
 			return false, nil
 		}
 		return len(missing) == 0 && len(excess) == 0, nil
-	}, wait.WithContext(ctx), wait.WithTimeout(10*time.Second), wait.WithInterval(time.Second), wait.WithImmediate())
+	}, wait.WithContext(ctx), wait.WithTimeout(time.Minute), wait.WithInterval(time.Second), wait.WithImmediate())
 	if err == nil {
 		in.Log("preflight: the caller and the runner %s hold every permission the suites need (%d checked) and none of the %d it must not hold",
 			RunnerUser, len(want), len(Forbidden))
