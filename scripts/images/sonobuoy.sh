@@ -10,7 +10,21 @@ source "$IMAGES_DIR/rootfs.sh"
 REF=${SONOBUOY_IMAGE:-$IMAGE_PREFIX/sonobuoy:$SONOBUOY_VERSION}
 
 build() {
-  tools sonobuoy "github.com/vmware-tanzu/sonobuoy@$SONOBUOY_VERSION" github.com/vmware-tanzu/sonobuoy
+  # Its root package is its main; `go get` of it without a version asks the proxy
+  # for the module's list, which it refuses, so it is wrapped like etcd.
+  wrapped sonobuoy "github.com/vmware-tanzu/sonobuoy@$SONOBUOY_VERSION" 'package main
+
+import (
+	"os"
+
+	"github.com/vmware-tanzu/sonobuoy/cmd/sonobuoy/app"
+)
+
+func main() {
+	if err := app.NewSonobuoyCommand().Execute(); err != nil {
+		os.Exit(1)
+	}
+}'
   mkdir -p "$INPOD_CACHE/tools"
   cp "$BIN/sonobuoy/sonobuoy" "$INPOD_CACHE/tools/sonobuoy"
   scratch_image "$REF" "$BIN/sonobuoy/sonobuoy" /sonobuoy 'WORKDIR /
