@@ -24,7 +24,7 @@ const MaxJUnitInResults = 768 << 10
 
 // Results is the verdict of a run as a ConfigMap's data: what a fleet tool
 // reads without the pod, the files, or a CRD.
-func Results(rep types.Report, runID string, junit []byte) map[string]string {
+func Results(rep types.Report, c Cluster, junit []byte) map[string]string {
 	s := Summarize([]types.Report{rep})
 	verdict := "passed"
 	if !rep.SuiteSucceeded {
@@ -34,7 +34,7 @@ func Results(rep types.Report, runID string, junit []byte) map[string]string {
 	for _, f := range s.Failures {
 		failures = append(failures, f.Name+" — "+f.Cause)
 	}
-	cluster, _ := json.Marshal(s.Cluster)
+	cluster, _ := json.Marshal(c)
 	data := map[string]string{
 		"verdict":  verdict,
 		"passed":   strconv.Itoa(s.Passed),
@@ -42,7 +42,7 @@ func Results(rep types.Report, runID string, junit []byte) map[string]string {
 		"skipped":  strconv.Itoa(s.Skipped),
 		"failures": strings.Join(failures, "\n"),
 		"cluster":  string(cluster),
-		"runID":    runID,
+		"runID":    c.RunID,
 		"started":  rep.StartTime.UTC().Format(time.RFC3339),
 		"finished": rep.EndTime.UTC().Format(time.RFC3339),
 	}

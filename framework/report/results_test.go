@@ -17,14 +17,14 @@ func TestResultsCountsAndNamesEachFailure(t *testing.T) {
 		it("b", types.SpecStateFailed, "want 403\nmore"),
 		it("c", types.SpecStateSkipped, ""),
 	}}
-	d := Results(rep, "r1", []byte("<testsuites/>"))
+	d := Results(rep, Cluster{RunID: "r1"}, []byte("<testsuites/>"))
 	for k, want := range map[string]string{"verdict": "failed", "passed": "1", "failed": "1", "skipped": "1",
 		"failures": "b — want 403", "runID": "r1", "finished": "1970-01-01T00:01:00Z", "junit.xml": "<testsuites/>"} {
 		if d[k] != want {
 			t.Errorf("%s = %q, want %q", k, d[k], want)
 		}
 	}
-	big := Results(rep, "r1", []byte(strings.Repeat("x", MaxJUnitInResults+1)))
+	big := Results(rep, Cluster{RunID: "r1"}, []byte(strings.Repeat("x", MaxJUnitInResults+1)))
 	if _, ok := big["junit.xml"]; ok || !strings.Contains(big["junit"], "too big") {
 		t.Errorf("a JUnit over the bound is kept: %q", big["junit"])
 	}

@@ -141,7 +141,7 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 			say("results: hand the JUnit to Sonobuoy in %s: %v", dir, err)
 		}
 	}
-	data := report.Results(rep, R.ID, junit)
+	data := report.Results(rep, clusterFacts(ctx), junit)
 	if err := report.WriteResults(ctx, R.Proxy.Clientset(), job.Namespace, job.ResultsName, R.Labels(), data); err != nil {
 		say("results: write ConfigMap %s/%s: %v", job.Namespace, job.ResultsName, err)
 		return
