@@ -122,7 +122,9 @@ func (in SonobuoyInput) plugin() (string, error) {
 }
 
 func (in SonobuoyInput) sonobuoy(ctx context.Context, stdout *strings.Builder, args ...string) error {
-	args = append(args, "--kubeconfig", in.Kubeconfig, "--namespace", SonobuoyNamespace)
+	if args[0] != "results" { // it reads only the tarball
+		args = append(args, "--kubeconfig", in.Kubeconfig, "--namespace", SonobuoyNamespace)
+	}
 	in.Log("$ sonobuoy %s", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, in.Sonobuoy, args...)
 	cmd.Stderr = os.Stderr
