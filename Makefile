@@ -73,6 +73,17 @@ job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privile
 profiles: docker tools images ## The non-slow suite on a kind cluster of each profile (PROFILES=...) → reports/profiles.md.
 	bash scripts/profiles.sh
 
+.PHONY: sonobuoy
+sonobuoy: docker tools ## Run the suite as a Sonobuoy plugin (manifests/sonobuoy) under the confined runner; sonobuoy results vs JUnit.
+	@if [ "$(INPOD_PROVIDER)" != kubeconfig ] && [ "$(IMAGES)" != published ]; then $(MAKE) --no-print-directory images; fi
+	@bash scripts/images/sonobuoy.sh
+	@mkdir -p $(REPORT_DIR)
+	LABELS='$(LABELS)' go run ./framework/cmd/inpodctl sonobuoy
+
+.PHONY: manifests
+manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.
+	go run ./framework/cmd/inpodctl manifests > manifests/job/workspaces.yaml
+
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.
 	@mkdir -p $(REPORT_DIR)

@@ -5,7 +5,7 @@ package manifests
 
 import "embed"
 
-// FS holds kind/ (with its profiles), guide/ and job/.
+// FS holds kind/ (with its profiles), guide/, job/ and sonobuoy/.
 //
-//go:embed kind/*.yaml kind/profiles guide/*.yaml job/*.yaml
+//go:embed kind/*.yaml kind/profiles guide/*.yaml job/*.yaml sonobuoy/*.yaml
 var FS embed.FS

@@ -52,6 +52,10 @@ type Config struct {
 	APITimeout      time.Duration
 	ReportDir       string
 	RunID           string
+	// ProvidedNamespaces, when set, is the prefix of namespaces an administrator
+	// created for the run (manifests/job): the run then creates no namespace and
+	// uses <prefix><purpose> instead.
+	ProvidedNamespaces string
 	// Inject lists self-check faults to inject (framework/faults); empty in real runs.
 	Inject []string
 }
@@ -113,6 +117,7 @@ func (c *Config) settings() []setting {
 			return nil
 		}, ""},
 		{"run-id", "INPOD_RUN_ID", "label value marking this run's objects (default: generated)", str(&c.RunID), ""},
+		{"provided-namespaces", "INPOD_PROVIDED_NAMESPACES", "use the existing namespaces PREFIX<purpose> (manifests/job creates them) instead of creating namespaces", str(&c.ProvidedNamespaces), ""},
 	}
 }
 

@@ -12,18 +12,26 @@ import (
 )
 
 // BindRole gives a Role the guide leaves unbound (namespace-reader,
-// deployment-manager) a holder: a ServiceAccount named like the Role and a
-// RoleBinding "<role>-binding", both in ns and labelled for the run.
+// deployment-manager, my-config-reader) a holder: Holder's objects, labelled for
+// the run.
 func BindRole(ctx context.Context, r *run.Run, ns, role string) error {
-	meta := func(name string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Name: name, Namespace: ns, Labels: r.Labels()}
+	objs := Holder(ns, role)
+	for _, o := range objs {
+		o.SetLabels(r.Labels())
 	}
-	return Apply(ctx, r, []k8s.Object{
+	return Apply(ctx, r, objs)
+}
+
+// Holder is a ServiceAccount named like the Role and a RoleBinding
+// "<role>-binding" that binds it, both in ns.
+func Holder(ns, role string) []k8s.Object {
+	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: ns} }
+	return []k8s.Object{
 		&corev1.ServiceAccount{ObjectMeta: meta(role)},
 		&rbacv1.RoleBinding{
 			ObjectMeta: meta(role + "-binding"),
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: role, Namespace: ns}},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role},
 		},
-	})
+	}
 }

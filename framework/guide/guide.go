@@ -40,8 +40,10 @@ type AdaptInput struct {
 	Image string
 }
 
-// Adapt rewrites objs in place for r and in.
+// Adapt rewrites objs in place for r and in: Place, the run's labels, and for
+// pods the method's image and what Pod Security "restricted" requires.
 func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
+	Place(in.Namespace, objs)
 	for _, o := range objs {
 		labels := o.GetLabels()
 		if labels == nil {
@@ -51,18 +53,7 @@ func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
 			labels[k] = v
 		}
 		o.SetLabels(labels)
-		switch obj := o.(type) {
-		case *rbacv1.ClusterRole:
-			obj.Name = ClusterName(in.Namespace, obj.Name)
-		case *rbacv1.ClusterRoleBinding:
-			obj.Name = ClusterName(in.Namespace, obj.Name)
-			obj.RoleRef.Name = ClusterName(in.Namespace, obj.RoleRef.Name)
-			fixSubjects(obj.Subjects, in.Namespace)
-		case *rbacv1.RoleBinding:
-			obj.Namespace = in.Namespace
-			fixSubjects(obj.Subjects, in.Namespace)
-		case *corev1.Pod:
-			obj.Namespace = in.Namespace
+		if obj, ok := o.(*corev1.Pod); ok {
 			for i := range obj.Spec.Containers {
 				if in.Image != "" {
 					obj.Spec.Containers[i].Image = in.Image
@@ -72,8 +63,26 @@ func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
 				}
 			}
 			pods.Restricted(&obj.Spec)
+		}
+	}
+}
+
+// Place puts the guide's objects into namespace ns: namespaced objects and
+// ServiceAccount subjects go there, cluster-scoped names get ns as suffix.
+func Place(ns string, objs []k8s.Object) {
+	for _, o := range objs {
+		switch obj := o.(type) {
+		case *rbacv1.ClusterRole:
+			obj.Name = ClusterName(ns, obj.Name)
+		case *rbacv1.ClusterRoleBinding:
+			obj.Name = ClusterName(ns, obj.Name)
+			obj.RoleRef.Name = ClusterName(ns, obj.RoleRef.Name)
+			fixSubjects(obj.Subjects, ns)
+		case *rbacv1.RoleBinding:
+			obj.Namespace = ns
+			fixSubjects(obj.Subjects, ns)
 		default:
-			o.SetNamespace(in.Namespace)
+			o.SetNamespace(ns)
 		}
 	}
 }

@@ -16,63 +16,106 @@ import (
 
 // Namespace, runner and object names of manifests/job.
 const (
-	Namespace  = "inpod-system"
-	Runner     = "inpod-runner"
-	JobName    = "inpod"
-	RunnerUser = "system:serviceaccount:" + Namespace + ":" + Runner
+	Namespace = "inpod-system"
+	Runner    = "inpod-runner"
+	JobName   = "inpod"
+	// ResultsName is the ConfigMap in Namespace that holds a run's verdict.
+	ResultsName = "inpod-results"
+	RunnerUser  = "system:serviceaccount:" + Namespace + ":" + Runner
 )
 
-// Permission is one thing the runner must (or must not) be allowed to do. A
-// Namespace of "any" asks about a namespaced grant held cluster-wide.
+// Permission is one thing the runner must (or must not) be allowed to do.
 type Permission = rbac.Check
 
-// Required is what the suites need, permission by permission; manifests/job's
-// ClusterRole must grant each (checked before the Job starts).
+// Workspace stands for "each of the runner's workspaces" in Required.
+const Workspace = "<workspace>"
+
+// Required is what the suites need, permission by permission: cluster-wide only
+// reviews and by-name reads of manifests/job's cluster-scoped RBAC objects;
+// writes, exec and TokenRequest only in the workspaces (Namespace Workspace).
+// RequiredChecks expands it; `make job` checks each before the Job starts.
 var Required = func() []Permission {
 	var ps []Permission
-	add := func(group, resource, sub string, verbs ...string) {
+	add := func(ns, group, resource, sub string, verbs ...string) {
 		for _, v := range verbs {
-			ps = append(ps, Permission{Verb: v, Group: group, Resource: resource, Subresource: sub})
+			ps = append(ps, Permission{Verb: v, Group: group, Resource: resource, Subresource: sub, Namespace: ns})
 		}
 	}
-	add("", "namespaces", "", "create", "delete", "get", "list", "watch")
-	add("", "pods", "", "create", "delete", "get", "list", "watch")
-	add("", "pods", "exec", "create", "get")
-	add("", "pods", "log", "get")
-	add("", "serviceaccounts", "", "create", "get", "list")
-	add("", "serviceaccounts", "token", "create")
-	add("", "configmaps", "", "create", "get")
-	add("", "events", "", "list")
-	add("rbac.authorization.k8s.io", "roles", "", "create", "get", "list")
-	add("rbac.authorization.k8s.io", "rolebindings", "", "create", "get", "list")
-	add("rbac.authorization.k8s.io", "clusterroles", "", "create", "delete", "get", "list")
-	add("rbac.authorization.k8s.io", "clusterrolebindings", "", "create", "delete", "get", "list")
-	ps = append(ps, Permission{Verb: "escalate", Group: "rbac.authorization.k8s.io", Resource: "roles", Namespace: "any"})
-	for _, role := range []string{"namespace-reader", "deployment-manager"} {
-		ps = append(ps, Permission{Verb: "bind", Group: "rbac.authorization.k8s.io", Resource: "roles", Name: role, Namespace: "any"})
+	const rbacGroup = "rbac.authorization.k8s.io"
+	add("", "authentication.k8s.io", "tokenreviews", "", "create")
+	add("", "authorization.k8s.io", "subjectaccessreviews", "", "create")
+	for _, cr := range []string{Runner, WorkspaceRole, ReadsRole} {
+		ps = append(ps, Permission{Verb: "get", Group: rbacGroup, Resource: "clusterroles", Name: cr})
 	}
-	add("authentication.k8s.io", "tokenreviews", "", "create")
-	add("authorization.k8s.io", "subjectaccessreviews", "", "create")
-	ps = append(ps, Permission{Verb: "get", Resource: "services", Namespace: "default", Name: "kubernetes"})
+	add(Workspace, "", "pods", "", "create", "delete", "deletecollection", "get", "list", "watch")
+	add(Workspace, "", "pods", "exec", "create", "get")
+	add(Workspace, "", "pods", "log", "get")
+	add(Workspace, "", "serviceaccounts", "", "create", "deletecollection", "get", "list")
+	add(Workspace, "", "serviceaccounts", "token", "create")
+	add(Workspace, "", "configmaps", "", "create", "deletecollection", "get")
+	add(Workspace, "", "events", "", "list")
+	add(Workspace, rbacGroup, "roles", "", "create", "deletecollection", "get", "list")
+	add(Workspace, rbacGroup, "rolebindings", "", "create", "deletecollection", "get", "list")
+	ps = append(ps,
+		Permission{Verb: "get", Resource: "services", Namespace: "default", Name: "kubernetes"},
+		Permission{Verb: "create", Resource: "configmaps", Namespace: Namespace},
+		Permission{Verb: "update", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
+	)
 	return ps
 }()
 
-// Forbidden are things the runner must never be able to do.
-var Forbidden = []Permission{
-	{Verb: "get", Resource: "secrets", Namespace: "kube-system"},
-	{Verb: "list", Resource: "secrets"},
-	{Verb: "bind", Group: "rbac.authorization.k8s.io", Resource: "clusterroles", Name: "cluster-admin"},
-	{Verb: "escalate", Group: "rbac.authorization.k8s.io", Resource: "clusterroles"},
-	{Verb: "impersonate", Resource: "serviceaccounts"},
-	{Verb: "create", Group: "apps", Resource: "deployments", Namespace: "kube-system"},
+// RequiredChecks is Required with each workspace permission asked in every
+// workspace.
+func RequiredChecks() []Permission {
+	var out []Permission
+	for _, p := range Required {
+		if p.Namespace != Workspace {
+			out = append(out, p)
+			continue
+		}
+		for _, ns := range WorkspaceNamespaces() {
+			q := p
+			q.Namespace = ns
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
-func attributes(p Permission) *authzv1.ResourceAttributes {
-	if p.Namespace == "any" {
-		p.Namespace = "inpod-permission-check" // a namespaced check in some namespace: the grant is cluster-wide
+// Forbidden are things the runner must never be able to do: write, exec or
+// request tokens outside its workspaces, escalate or bind anywhere, read
+// Secrets, impersonate.
+var Forbidden = func() []Permission {
+	const rbacGroup = "rbac.authorization.k8s.io"
+	ps := []Permission{
+		{Verb: "list", Resource: "secrets"},
+		{Verb: "impersonate", Resource: "serviceaccounts"},
+		{Verb: "create", Resource: "namespaces"},
+		{Verb: "create", Group: rbacGroup, Resource: "clusterroles"},
+		{Verb: "create", Group: rbacGroup, Resource: "clusterrolebindings"},
+		{Verb: "bind", Group: rbacGroup, Resource: "clusterroles", Name: "cluster-admin"},
+		{Verb: "escalate", Group: rbacGroup, Resource: "clusterroles"},
 	}
-	return p.Attributes()
-}
+	for _, ns := range append([]string{"kube-system", "default"}, WorkspaceNamespaces()[0]) {
+		ps = append(ps,
+			Permission{Verb: "escalate", Group: rbacGroup, Resource: "roles", Namespace: ns},
+			Permission{Verb: "bind", Group: rbacGroup, Resource: "roles", Namespace: ns},
+			Permission{Verb: "bind", Group: rbacGroup, Resource: "clusterroles", Namespace: ns},
+		)
+	}
+	for _, ns := range []string{"kube-system", "default"} {
+		ps = append(ps,
+			Permission{Verb: "get", Resource: "secrets", Namespace: ns},
+			Permission{Verb: "create", Resource: "pods", Namespace: ns},
+			Permission{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns},
+			Permission{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns},
+			Permission{Verb: "create", Group: rbacGroup, Resource: "roles", Namespace: ns},
+			Permission{Verb: "create", Group: rbacGroup, Resource: "rolebindings", Namespace: ns},
+			Permission{Verb: "create", Group: "apps", Resource: "deployments", Namespace: ns},
+		)
+	}
+	return ps
+}()
 
 // Allowed asks whether user may do p (SubjectAccessReview; a ServiceAccount user
 // gets its groups).
@@ -82,7 +125,7 @@ func Allowed(ctx context.Context, cs kubernetes.Interface, user string, p Permis
 		ns, _, _ := strings.Cut(rest, ":")
 		groups = append(groups, "system:serviceaccounts", "system:serviceaccounts:"+ns)
 	}
-	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: attributes(p)}}
+	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: p.Attributes()}}
 	got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {
 		return false, fmt.Errorf("check %s: %w", p, err)
@@ -92,7 +135,7 @@ func Allowed(ctx context.Context, cs kubernetes.Interface, user string, p Permis
 
 // SelfAllowed asks whether the caller may do p (SelfSubjectAccessReview).
 func SelfAllowed(ctx context.Context, cs kubernetes.Interface, p Permission) (bool, error) {
-	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attributes(p)}}
+	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: p.Attributes()}}
 	got, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {
 		return false, fmt.Errorf("check %s: %w", p, err)
@@ -102,14 +145,23 @@ func SelfAllowed(ctx context.Context, cs kubernetes.Interface, p Permission) (bo
 
 // Missing lists, one line each, the permissions in want that user lacks.
 func Missing(ctx context.Context, cs kubernetes.Interface, user string, want []Permission) ([]string, error) {
+	return mismatches(ctx, cs, user, want, true, "%s may not %s")
+}
+
+// Excess lists, one line each, the permissions in deny that user holds.
+func Excess(ctx context.Context, cs kubernetes.Interface, user string, deny []Permission) ([]string, error) {
+	return mismatches(ctx, cs, user, deny, false, "%s may %s")
+}
+
+func mismatches(ctx context.Context, cs kubernetes.Interface, user string, ps []Permission, want bool, format string) ([]string, error) {
 	var lines []string
-	for _, p := range want {
+	for _, p := range ps {
 		ok, err := Allowed(ctx, cs, user, p)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			lines = append(lines, fmt.Sprintf("%s may not %s", user, p))
+		if ok != want {
+			lines = append(lines, fmt.Sprintf(format, user, p))
 		}
 	}
 	return lines, nil

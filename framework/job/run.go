@@ -36,16 +36,19 @@ type Input struct {
 	ReportDir    string
 	Timeout      time.Duration
 	// RemovePermission drops one "verb resource[/sub]" from the runner's
-	// ClusterRole before it is applied: the self-check that preflight notices.
+	// ClusterRoles before they are applied: the self-check that preflight notices.
 	RemovePermission string
 	Log              func(format string, args ...any)
+	// SystemPodSecurity, when set, replaces the Pod Security level enforced in
+	// inpod-system (Sonobuoy's pods there cannot meet "restricted").
+	SystemPodSecurity string
 }
 
-// Objects decodes manifests/job (namespace, RBAC, Job) as `kubectl apply -k` would
-// apply them, labelled for the run.
-func Objects(in Input) ([]k8s.Object, error) {
+// Manifests decodes manifests/job (namespaces, RBAC, Job) as `kubectl apply -k`
+// would apply them, in dependency order.
+func Manifests() ([]k8s.Object, error) {
 	var objs []k8s.Object
-	for _, f := range []string{"job/namespace.yaml", "job/rbac.yaml", "job/job.yaml"} {
+	for _, f := range []string{"job/namespace.yaml", "job/rbac.yaml", "job/workspaces.yaml", "job/job.yaml"} {
 		data, err := manifests.FS.ReadFile(f)
 		if err != nil {
 			return nil, err
@@ -55,6 +58,15 @@ func Objects(in Input) ([]k8s.Object, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		objs = append(objs, got...)
+	}
+	return objs, nil
+}
+
+// Objects is Manifests labelled for the run and configured by in.
+func Objects(in Input) ([]k8s.Object, error) {
+	objs, err := Manifests()
+	if err != nil {
+		return nil, err
 	}
 	for _, o := range objs {
 		l := o.GetLabels()
@@ -69,11 +81,15 @@ func Objects(in Input) ([]k8s.Object, error) {
 		o.SetLabels(l)
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
-			if obj.Name == Runner && in.RemovePermission != "" {
+			if (obj.Name == Runner || obj.Name == WorkspaceRole) && in.RemovePermission != "" {
 				removePermission(obj, in.RemovePermission)
 			}
 		case *batchv1.Job:
 			configureJob(obj, in)
+		case *corev1.Namespace:
+			if obj.Name == Namespace && in.SystemPodSecurity != "" {
+				l["pod-security.kubernetes.io/enforce"] = in.SystemPodSecurity
+			}
 		}
 	}
 	return objs, nil
@@ -130,7 +146,9 @@ func setEnv(c *corev1.Container, k, v string) {
 	c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: v})
 }
 
-// callerNeeds is what the caller of `make job` must be allowed to do.
+// callerNeeds is what the caller of `make job` must be allowed to do: create
+// what manifests/job holds (the administrator's part), run the Job, read its
+// output and verdict.
 var callerNeeds = []Permission{
 	{Verb: "create", Resource: "namespaces"},
 	{Verb: "delete", Resource: "namespaces"},
@@ -145,67 +163,25 @@ var callerNeeds = []Permission{
 	{Verb: "create", Group: "batch", Resource: "jobs", Namespace: Namespace},
 	{Verb: "get", Resource: "pods", Subresource: "log", Namespace: Namespace},
 	{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: Namespace},
+	{Verb: "get", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
 }
 
 // Run applies manifests/job, runs the suite, copies junit.xml and report.json
-// into ReportDir and returns the suite's exit code. Everything it created is
+// into ReportDir, shows the results ConfigMap once the Job's pod is gone, and
+// returns the suite's exit code. Everything it created is
 // deleted when it returns, also after Ctrl-C or a timeout (ctx).
 func Run(ctx context.Context, in Input) (int, error) {
-	cs := in.Proxy.Clientset()
-	var missing []string
-	for _, p := range callerNeeds {
-		ok, err := SelfAllowed(ctx, cs, p)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			missing = append(missing, "you may not "+p.String())
-		}
-	}
-	if len(missing) > 0 {
-		return 0, fmt.Errorf("preflight: %s", strings.Join(missing, "; "))
-	}
-	objs, err := Objects(in)
-	if err != nil {
+	a := &applied{in: in}
+	defer func() { a.cleanup(context.WithoutCancel(ctx)) }()
+	if err := a.apply(ctx); err != nil {
 		return 0, err
 	}
 	res := in.Proxy.Client().Resources()
-	var created []k8s.Object
-	defer func() { cleanup(context.WithoutCancel(ctx), in, created) }()
-
-	var jobObj *batchv1.Job
-	for _, o := range objs {
-		if j, ok := o.(*batchv1.Job); ok {
-			jobObj = j
-			continue // after the runner's permissions are confirmed
-		}
-		if err := res.Create(ctx, o); err != nil {
-			return 0, fmt.Errorf("apply %T %s: %w", o, o.GetName(), err)
-		}
-		created = append(created, o)
-	}
-	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
-	var lines []string
-	err = wait.For(func(ctx context.Context) (bool, error) {
-		got, err := Missing(ctx, cs, RunnerUser, Required)
-		if err != nil {
-			return false, nil
-		}
-		lines = got
-		return len(got) == 0, nil
-	}, wait.WithContext(ctx), wait.WithTimeout(10*time.Second), wait.WithInterval(time.Second), wait.WithImmediate())
-	if err != nil {
-		if len(lines) == 0 {
-			lines = []string{"could not check the runner's permissions"}
-		}
-		return 0, fmt.Errorf("preflight: the runner's ClusterRole is short of what the suites need:\n  %s", strings.Join(lines, "\n  "))
-	}
-	in.Log("preflight: the caller and the runner %s hold every permission the suites need (%d checked)", RunnerUser, len(Required))
-
+	jobObj := a.job
 	if err := res.Create(ctx, jobObj); err != nil {
 		return 0, fmt.Errorf("create Job: %w", err)
 	}
-	created = append(created, jobObj)
+	a.created = append(a.created, jobObj)
 	start := time.Now()
 	pod, err := waitPod(ctx, in)
 	if err != nil {
@@ -220,9 +196,88 @@ func Run(ctx context.Context, in Input) (int, error) {
 	if err := collect(ctx, in, pod); err != nil {
 		return 0, err
 	}
+	if err := showResults(ctx, in, jobObj, pod); err != nil {
+		return 0, err
+	}
 	in.Log("job: suite exited %d after %s; reports in %s", code, time.Since(start).Round(time.Second), in.ReportDir)
 	return code, nil
 }
+
+// checkRunner confirms, with SubjectAccessReviews, that the runner holds every
+// permission the suites need and none of the Forbidden ones.
+func checkRunner(ctx context.Context, in Input) error {
+	cs := in.Proxy.Clientset()
+	want := RequiredChecks()
+	var missing, excess []string
+	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
+	err := wait.For(func(ctx context.Context) (bool, error) {
+		var err error
+		if missing, err = Missing(ctx, cs, RunnerUser, want); err != nil {
+			return false, nil
+		}
+		if excess, err = Excess(ctx, cs, RunnerUser, Forbidden); err != nil {
+			return false, nil
+		}
+		return len(missing) == 0 && len(excess) == 0, nil
+	}, wait.WithContext(ctx), wait.WithTimeout(time.Minute), wait.WithInterval(time.Second), wait.WithImmediate())
+	if err == nil {
+		in.Log("preflight: the caller and the runner %s hold every permission the suites need (%d checked) and none of the %d it must not hold",
+			RunnerUser, len(want), len(Forbidden))
+		return nil
+	}
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("preflight: the runner's permissions are short of what the suites need:\n  %s", strings.Join(missing, "\n  "))
+	case len(excess) > 0:
+		return fmt.Errorf("preflight: the runner holds permissions it must not (a validator holds no keys):\n  %s", strings.Join(excess, "\n  "))
+	}
+	return fmt.Errorf("preflight: could not check the runner's permissions: %w", err)
+}
+
+// applied is manifests/job in the cluster: what was created, and the Job,
+// created only once the runner's permissions are confirmed.
+type applied struct {
+	in      Input
+	created []k8s.Object
+	job     *batchv1.Job
+}
+
+// apply checks that the caller may create what manifests/job holds, creates
+// all of it but the Job, and checks the runner's permissions.
+func (a *applied) apply(ctx context.Context) error {
+	cs := a.in.Proxy.Clientset()
+	var missing []string
+	for _, p := range callerNeeds {
+		ok, err := SelfAllowed(ctx, cs, p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			missing = append(missing, "you may not "+p.String())
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("preflight: %s", strings.Join(missing, "; "))
+	}
+	objs, err := Objects(a.in)
+	if err != nil {
+		return err
+	}
+	res := a.in.Proxy.Client().Resources()
+	for _, o := range objs {
+		if j, ok := o.(*batchv1.Job); ok {
+			a.job = j
+			continue
+		}
+		if err := res.Create(ctx, o); err != nil {
+			return fmt.Errorf("apply %T %s: %w", o, o.GetName(), err)
+		}
+		a.created = append(a.created, o)
+	}
+	return checkRunner(ctx, a.in)
+}
+
+func (a *applied) cleanup(ctx context.Context) { cleanup(ctx, a.in, a.created) }
 
 func waitPod(ctx context.Context, in Input) (string, error) {
 	var name, seen string

@@ -11,8 +11,12 @@ import (
 
 // Cleanup deletes every object carrying this run's label that lives outside its
 // namespaces (ClusterRoles, ClusterRoleBindings), then the namespaces themselves.
-// It never touches an object without the label.
+// It never touches an object without the label. With provided namespaces it
+// clears them of the run's objects and leaves them in place.
 func (r *Run) Cleanup(ctx context.Context) error {
+	if r.Provided() {
+		return r.cleanupProvided(ctx)
+	}
 	cs := r.Proxy.Clientset()
 	sel := metav1.ListOptions{LabelSelector: r.Selector()}
 	var errs []error

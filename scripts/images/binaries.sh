@@ -33,20 +33,6 @@ kubernetes() {
   stamp "$out" "$k"
 }
 
-# A wrapper module whose main calls the upstream entry point: etcd and CoreDNS carry
-# replace directives, so `go install module@version` refuses them.
-wrapped() { # wrapped NAME MODULE@VERSION MAIN.GO-SOURCE
-  local name=$1 req=$2 main=$3 out=$BIN/$1 k
-  k=$(key "$name" "$req" "$main" "$(declare -f wrapped gomod)")
-  fresh "$out" "$k" && { log "$name ${req#*@}: cached"; return; }
-  local dir=$SRC/$name
-  gomod "$dir" "inpod.local/build/$name" "$req"
-  printf '%s\n' "$main" >"$dir/main.go"
-  (cd "$dir" && go mod tidy >/dev/null 2>&1 || go mod tidy) || die "resolving $req failed"
-  mkdir -p "$out"
-  (cd "$dir" && go build -ldflags "-s -w" -o "$out/$name" .) || die "building $name from $req failed"
-  stamp "$out" "$k"
-}
 
 etcd() {
   local tag v

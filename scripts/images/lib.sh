@@ -73,6 +73,7 @@ image_tag() { # image_tag NAME: the tag kubeadm wants for registry.k8s.io/.../NA
   kubeadm_images | awk -F: -v n="$1" '{k = split($1, p, "/"); if (p[k] == n) print $2}'
 }
 
+
 # gomod DIR MODULE REQUIRE...: a throwaway module in DIR requiring the given modules.
 gomod() {
   local dir=$1 mod=$2
@@ -93,5 +94,20 @@ tools() { # tools NAME MODULE@VERSION PACKAGE...
   (cd "$dir" && go get "$@" >/dev/null 2>&1 || go get "$@") || die "resolving $req failed"
   mkdir -p "$out"
   (cd "$dir" && go build -ldflags "-s -w" -o "$out/" "$@") || die "building $name from $req failed"
+  stamp "$out" "$k"
+}
+
+# A wrapper module whose main calls the upstream entry point: etcd and CoreDNS carry
+# replace directives, so `go install module@version` refuses them.
+wrapped() { # wrapped NAME MODULE@VERSION MAIN.GO-SOURCE
+  local name=$1 req=$2 main=$3 out=$BIN/$1 k
+  k=$(key "$name" "$req" "$main" "$(declare -f wrapped gomod)")
+  fresh "$out" "$k" && { log "$name ${req#*@}: cached"; return; }
+  local dir=$SRC/$name
+  gomod "$dir" "inpod.local/build/$name" "$req"
+  printf '%s\n' "$main" >"$dir/main.go"
+  (cd "$dir" && go mod tidy >/dev/null 2>&1 || go mod tidy) || die "resolving $req failed"
+  mkdir -p "$out"
+  (cd "$dir" && go build -ldflags "-s -w" -o "$out/$name" .) || die "building $name from $req failed"
   stamp "$out" "$k"
 }

@@ -66,3 +66,17 @@ context() {
   rm -rf "$d" && mkdir -p "$d"
   echo "$d"
 }
+
+# scratch_image REF FILE DEST LINES: an image of FILE at DEST on scratch_base, its
+# Dockerfile ending with LINES (user, environment, entry point).
+scratch_image() {
+  local ref=$1 file=$2 dest=$3 lines=$4 base k ctx
+  base=$(scratch_base)
+  k=$(key "$ref" "$base" "$file" "$dest" "$lines" "$(declare -f scratch_image)")
+  image_fresh "$ref" "$k" && { log "$ref: cached"; return; }
+  ctx=$(context "$(basename "$dest")")
+  ln "$base" "$ctx/base.tar" 2>/dev/null || cp "$base" "$ctx/base.tar"
+  cp "$file" "$ctx/payload"
+  printf 'FROM scratch\nADD base.tar /\nCOPY payload %s\n%s\n' "$dest" "$lines" >"$ctx/Dockerfile"
+  docker_image "$ref" "$k" "$ctx"
+}

@@ -8,24 +8,12 @@ source "$IMAGES_DIR/rootfs.sh"
 REF=${SUITE_IMAGE:-$IMAGE_PREFIX/suite:offline}
 
 build() {
-  local out=$BIN/../suite base k ctx
+  local out=$BIN/../suite/${REF//[:\/]/_} # per image: clones building their own SUITE_IMAGE do not share it
   mkdir -p "$out"
   (cd "$ROOT" && go test -c -ldflags "-s -w" -o "$out/inpod.test" ./suites/inpod) || die "compiling the suite failed"
-  base=$(scratch_base)
-  k=$(key "$REF" "$base" "$out/inpod.test" "$(declare -f build)")
-  image_fresh "$REF" "$k" && { log "$REF: cached"; return; }
-  ctx=$(context suite)
-  ln "$base" "$ctx/base.tar" 2>/dev/null || cp "$base" "$ctx/base.tar"
-  cp "$out/inpod.test" "$ctx/"
-  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
-FROM scratch
-ADD base.tar /
-COPY inpod.test /usr/local/bin/inpod.test
-ENV HOME=/tmp INPOD_PROVIDER=in-cluster REPORT_DIR=/results
+  scratch_image "$REF" "$out/inpod.test" /usr/local/bin/inpod.test 'ENV HOME=/tmp INPOD_PROVIDER=in-cluster REPORT_DIR=/results
 USER 65532:65532
-ENTRYPOINT ["/usr/local/bin/inpod.test"]
-DOCKERFILE
-  docker_image "$REF" "$k" "$ctx"
+ENTRYPOINT ["/usr/local/bin/inpod.test"]'
 }
 
 timed "suite image" build

@@ -43,7 +43,7 @@ var _ = Describe("The API from inside a pod", func() {
 		name := m.Name()
 		Describe(methodTitles[name], Label("method:"+name, "rbac"), Ordered, ContinueOnFailure, func() {
 			var f *methodFixture
-			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m) })
+			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m, m.Name()) })
 
 			do := func(ctx SpecContext, sa string, q access.Request) access.Outcome {
 				out, err := m.Do(ctx, R, f.probes[sa], q)

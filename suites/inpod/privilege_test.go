@@ -140,7 +140,7 @@ var canIMatrix = []accessCheck{
 
 var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:kubectl"), Ordered, ContinueOnFailure, func() {
 	var f *methodFixture
-	BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, access.Kubectl{}) })
+	BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, access.Kubectl{}, "can-i") })
 
 	for _, sa := range []string{saDefault, saPodReader, saNSReader, saDeployer, saClusterPod} {
 		It("agrees with the real requests for "+sa+": can-i --as from outside, can-i inside the pod, and the request itself", func(ctx SpecContext) {

@@ -1,35 +1,72 @@
 package inpod_test
 
 import (
-	"bytes"
-	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/e2e-framework/klient/decoder"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/job"
-	"github.com/inpod/inpod/manifests"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // The in-cluster runner checks itself: least privilege is a claim like any other.
 var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	BeforeEach(func() {
-		if R.Config.Provider != config.ProviderInCluster {
-			Skip("these specs check the in-cluster Job's own ServiceAccount; they run in `make job`")
+		if R.Config.Provider != config.ProviderInCluster || !R.Provided() {
+			Skip("these specs check the in-cluster Job's own ServiceAccount and namespaces; they run in `make job`")
 		}
 	})
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 
-	It("cannot read Secrets, impersonate, or bind cluster-admin", func(ctx SpecContext) {
-		for _, p := range job.Forbidden {
-			ok, err := job.SelfAllowed(ctx, R.Proxy.Clientset(), p)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(ok).To(BeFalse(), "the runner may %s", p)
-		}
+	for _, ns := range []string{"kube-system", "default"} {
+		It("is refused in "+ns+" with 403 Forbidden naming itself: create a pod, exec into a pod, request a ServiceAccount token, create a Role, create a RoleBinding", func(ctx SpecContext) {
+			cs := R.Proxy.Clientset()
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "inpod-runner-attempt"},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: R.Image("curl")}}}}
+			_, err := cs.CoreV1().Pods(ns).Create(ctx, pod, dry)
+			Expect(err).To(beRefused("create", "pods", "", ns))
+
+			// Authorization precedes the pod's lookup: the answer is the same for
+			// any pod name, and a 404 would mean the runner got past it.
+			err = cs.CoreV1().RESTClient().Post().Namespace(ns).Resource("pods").Name("inpod-any-pod").SubResource("exec").
+				Param("command", "true").Param("stdout", "true").Do(ctx).Error()
+			Expect(err).To(beRefused("create", "pods/exec", "", ns))
+
+			_, err = cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "default", &authnv1.TokenRequest{}, dry)
+			Expect(err).To(beRefused("create", "serviceaccounts/token", "", ns))
+
+			role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "namespace-reader"},
+				Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}}}}
+			_, err = cs.RbacV1().Roles(ns).Create(ctx, role, dry)
+			Expect(err).To(beRefused("create", "roles", rbacv1.GroupName, ns))
+
+			_, err = cs.RbacV1().RoleBindings(ns).Create(ctx, bindRunner("admin"), dry)
+			Expect(err).To(beRefused("create", "rolebindings", rbacv1.GroupName, ns))
+		})
+	}
+
+	It("may not escalate or bind even in its own namespaces: a RoleBinding to ClusterRole admin and a Role reading Secrets are refused", func(ctx SpecContext) {
+		ns := job.WorkspaceNamespaces()[0]
+		cs := R.Proxy.Clientset()
+		_, err := cs.RbacV1().RoleBindings(ns).Create(ctx, bindRunner("admin"), dry)
+		Expect(err).To(beEscalationRefused())
+		role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "inpod-secret-reader"},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}}}
+		_, err = cs.RbacV1().Roles(ns).Create(ctx, role, dry)
+		Expect(err).To(beEscalationRefused())
 	})
 
 	It("is refused creating a ClusterRoleBinding to cluster-admin", func(ctx SpecContext) {
@@ -38,33 +75,133 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 		}
-		_, err := R.Proxy.Clientset().RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "want 403 Forbidden, got %v", err)
+		_, err := R.Proxy.Clientset().RbacV1().ClusterRoleBindings().Create(ctx, crb, dry)
+		Expect(err).To(beRefused("create", "clusterrolebindings", rbacv1.GroupName, ""))
+	})
+
+	It("cannot read Secrets, impersonate, escalate, bind, or write outside its namespaces (access reviews)", func(ctx SpecContext) {
+		for _, p := range job.Forbidden {
+			ok, err := job.SelfAllowed(ctx, R.Proxy.Clientset(), p)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ok).To(BeFalse(), "the runner may %s", p)
+		}
+	})
+
+	It("lists in kube-system (kubectl auth can-i --list) only reviews, by-name reads of manifests/job's RBAC, and what every ServiceAccount holds", func(ctx SpecContext) {
+		cs := R.Proxy.Clientset()
+		rules, err := rbac.Rules(ctx, cs, "kube-system")
+		Expect(err).NotTo(HaveOccurred())
+		reviews := []string{"tokenreviews", "subjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"}
+		var lines, unexpected []string
+		for _, r := range rules {
+			line := fmt.Sprintf("%v %v %v %v", r.APIGroups, r.Resources, r.ResourceNames, r.Verbs)
+			lines = append(lines, line)
+			review := allIn(r.Resources, reviews) && allIn(r.Verbs, []string{"create"})
+			namedRead := allIn(r.Resources, []string{"clusterroles", "clusterrolebindings"}) && allIn(r.Verbs, []string{"get"}) && len(r.ResourceNames) > 0
+			if !review && !namedRead && !heldByAnyServiceAccount(ctx, r) {
+				unexpected = append(unexpected, line)
+			}
+		}
+		AddReportEntry("can-i --list -n kube-system", strings.Join(lines, "\n"))
+		Expect(unexpected).To(BeEmpty(), "the runner's rules in kube-system include more than reviews, by-name reads and what any ServiceAccount holds")
+		Expect(lines).To(ContainElements(ContainSubstring("[tokenreviews]"), ContainSubstring("[subjectaccessreviews]")))
 	})
 
 	It("holds exactly the permissions manifests/job declares", func(ctx SpecContext) {
-		declared := declaredRunnerRules(ctx)
-		live, err := R.Proxy.Clientset().RbacV1().ClusterRoles().Get(ctx, job.Runner, metav1.GetOptions{})
+		objs, err := job.Manifests()
 		Expect(err).NotTo(HaveOccurred())
-		Expect(live.Rules).To(Equal(declared), "the runner's ClusterRole differs from manifests/job/rbac.yaml")
-		for _, p := range job.Required {
-			ok, err := job.SelfAllowed(ctx, R.Proxy.Clientset(), p)
+		cs := R.Proxy.Clientset()
+		for _, name := range []string{job.Runner, job.WorkspaceRole, job.ReadsRole} {
+			i := slices.IndexFunc(objs, func(o k8s.Object) bool { cr, ok := o.(*rbacv1.ClusterRole); return ok && cr.Name == name })
+			Expect(i).NotTo(Equal(-1), "manifests/job has no ClusterRole %s", name)
+			live, err := cs.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(live.Rules).To(Equal(objs[i].(*rbacv1.ClusterRole).Rules), "ClusterRole %s differs from manifests/job", name)
+		}
+		for _, ns := range job.WorkspaceNamespaces() {
+			rb, err := cs.RbacV1().RoleBindings(ns).Get(ctx, job.Runner, metav1.GetOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(rb.RoleRef.Name).To(Equal(job.WorkspaceRole), "in %s", ns)
+		}
+		for _, p := range job.RequiredChecks() {
+			ok, err := job.SelfAllowed(ctx, cs, p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ok).To(BeTrue(), "the runner may not %s", p)
 		}
 	})
+
+	It("works only in namespaces enforcing Pod Security restricted: a privileged pod is refused in each", func(ctx SpecContext) {
+		for _, ns := range job.WorkspaceNamespaces() {
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "inpod-privileged-attempt"},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: R.Image("curl"),
+					SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
+			_, err := R.Proxy.Clientset().CoreV1().Pods(ns).Create(ctx, pod, dry)
+			Expect(apierrors.IsForbidden(err)).To(BeTrue(), "in %s: want 403 Forbidden, got %v", ns, err)
+			Expect(err.Error()).To(ContainSubstring(`violates PodSecurity "restricted:`), "in %s", ns)
+		}
+	})
 })
 
-func declaredRunnerRules(ctx context.Context) []rbacv1.PolicyRule {
-	data, err := manifests.FS.ReadFile("job/rbac.yaml")
-	Expect(err).NotTo(HaveOccurred())
-	objs, err := decoder.DecodeAll(ctx, bytes.NewReader(data))
-	Expect(err).NotTo(HaveOccurred())
-	for _, o := range objs {
-		if cr, ok := o.(*rbacv1.ClusterRole); ok && cr.Name == job.Runner {
-			return cr.Rules
+func bindRunner(clusterRole string) *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "inpod-runner-attempt"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterRole},
+	}
+}
+
+// beRefused matches the API server's 403 for the runner: reason Forbidden and
+// the message naming the runner, the verb, the resource, its group and the
+// namespace (or the cluster scope).
+func beRefused(verb, resource, group, ns string) types.GomegaMatcher {
+	want := fmt.Sprintf("User %q cannot %s resource %q in API group %q", job.RunnerUser, verb, resource, group)
+	if ns == "" {
+		want += " at the cluster scope"
+	} else {
+		want += fmt.Sprintf(" in the namespace %q", ns)
+	}
+	return SatisfyAll(
+		WithTransform(apierrors.IsForbidden, BeTrue()),
+		WithTransform(apierrors.ReasonForError, Equal(metav1.StatusReasonForbidden)),
+		WithTransform(func(err error) string { return err.Error() }, ContainSubstring(want)),
+	)
+}
+
+// beEscalationRefused matches RBAC's escalation check: 403 naming the runner
+// as attempting to grant what it does not hold.
+func beEscalationRefused() types.GomegaMatcher {
+	return SatisfyAll(
+		WithTransform(apierrors.IsForbidden, BeTrue()),
+		WithTransform(func(err error) string { return err.Error() }, SatisfyAll(
+			ContainSubstring(fmt.Sprintf("user %q", job.RunnerUser)),
+			ContainSubstring("is attempting to grant RBAC permissions not currently held"))),
+	)
+}
+
+// heldByAnyServiceAccount asks whether a ServiceAccount bound to nothing (one
+// that does not exist, in the runner's namespace) holds every verb of rule r in
+// kube-system too: then the cluster grants it to all, not to the runner.
+func heldByAnyServiceAccount(ctx SpecContext, r authzv1.ResourceRule) bool {
+	for _, g := range r.APIGroups {
+		for _, res := range r.Resources {
+			resource, sub, _ := strings.Cut(res, "/")
+			for _, v := range r.Verbs {
+				ok, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), job.Namespace, "inpod-nobody",
+					rbac.Check{Verb: v, Group: g, Resource: resource, Subresource: sub, Namespace: "kube-system"})
+				if err != nil || !ok {
+					return false
+				}
+			}
 		}
 	}
-	Fail("manifests/job/rbac.yaml has no ClusterRole " + job.Runner)
-	return nil
+	return true
+}
+
+func allIn(have, allowed []string) bool {
+	for _, h := range have {
+		if !slices.Contains(allowed, h) {
+			return false
+		}
+	}
+	return true
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
@@ -94,15 +95,16 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	R = &run.Run{Config: cfg, Proxy: proxy, Images: s.Images, ID: s.RunID, Facts: s.Facts}
 }, NodeTimeout(15*time.Minute))
 
-// newNamespace creates a namespace for the calling container and deletes it after.
+// newNamespace gives the calling container a namespace for purpose and deletes
+// it after (in the Job: the administrator's namespace, cleared of the run's objects).
 func newNamespace(ctx context.Context, purpose string) string {
-	ns, err := R.CreateNamespace(ctx, run.CreateNamespaceInput{Purpose: purpose})
+	ns, err := R.AcquireNamespace(ctx, purpose)
 	Expect(err).NotTo(HaveOccurred())
 	nsMu.Lock()
 	namespaces = append(namespaces, ns)
 	nsMu.Unlock()
 	DeferCleanup(func(ctx SpecContext) {
-		Expect(R.DeleteNamespace(ctx, ns)).To(Succeed())
+		Expect(R.ReleaseNamespace(ctx, ns)).To(Succeed())
 	})
 	return ns
 }
@@ -153,6 +155,29 @@ var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 		say("cleanup: %v", err)
 	}
 }, NodeTimeout(2*time.Minute))
+
+// The in-cluster Job leaves its verdict as a ConfigMap that outlives the pod;
+// as a Sonobuoy plugin the suite also hands its JUnit to Sonobuoy's worker.
+var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
+	if R == nil || R.Config.Provider != config.ProviderInCluster || !R.Provided() {
+		return
+	}
+	junit, err := report.JUnit(rep)
+	if err != nil {
+		say("results: render JUnit: %v", err)
+	}
+	if dir := os.Getenv("SONOBUOY_RESULTS_DIR"); dir != "" {
+		if err := report.WriteSonobuoyResults(dir, junit); err != nil {
+			say("results: hand the JUnit to Sonobuoy in %s: %v", dir, err)
+		}
+	}
+	data := report.Results(rep, clusterFacts(ctx), junit)
+	if err := report.WriteResults(ctx, R.Proxy.Clientset(), job.Namespace, job.ResultsName, R.Labels(), data); err != nil {
+		say("results: write ConfigMap %s/%s: %v", job.Namespace, job.ResultsName, err)
+		return
+	}
+	say("results: verdict %s (passed %s, failed %s, skipped %s) in ConfigMap %s/%s", data["verdict"], data["passed"], data["failed"], data["skipped"], job.Namespace, job.ResultsName)
+}, NodeTimeout(time.Minute))
 
 var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep Report) {
 	if R == nil || R.Proxy == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,27 +14,29 @@ import (
 	"github.com/inpod/inpod/framework/run"
 )
 
-// runJob runs the suites as the in-cluster Job. On kind (the default provider)
-// it brings the cluster up and loads the suite image first; with
-// INPOD_PROVIDER=kubeconfig it uses the cluster as it is.
-func runJob(ctx context.Context, cfg *config.Config) error {
-	timeout := 45 * time.Minute
-	if v := os.Getenv("JOB_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("JOB_TIMEOUT: %w", err)
-		}
-		timeout = d
+// jobTimeout is JOB_TIMEOUT (default 45m).
+func jobTimeout() (time.Duration, error) {
+	v := os.Getenv("JOB_TIMEOUT")
+	if v == "" {
+		return 45 * time.Minute, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Minute)
-	defer cancel()
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("JOB_TIMEOUT: %w", err)
+	}
+	return d, nil
+}
 
+// jobInput prepares the cluster for an in-cluster run. On kind (the default
+// provider) it brings the cluster up and loads the suite image and extra
+// images first; with INPOD_PROVIDER=kubeconfig it uses the cluster as it is.
+func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, extra ...string) (job.Input, *run.Run, error) {
 	if cfg.Provider == config.ProviderKind {
 		cfg.KeepCluster = true
 	}
 	r, err := run.Setup(ctx, cfg, say)
 	if err != nil {
-		return err
+		return job.Input{}, nil, err
 	}
 	suiteImage := os.Getenv("SUITE_IMAGE")
 	if suiteImage == "" {
@@ -42,20 +45,22 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 	if cfg.Provider == config.ProviderKind {
 		in, err := run.KindInput(cfg, r.Images, say)
 		if err != nil {
-			return err
+			return job.Input{}, nil, err
 		}
-		if !cluster.ImagePresent(ctx, suiteImage) {
-			return fmt.Errorf("suite image %s is not in the local Docker engine; build it with `make images`", suiteImage)
+		for _, img := range append([]string{suiteImage}, extra...) {
+			if !cluster.ImagePresent(ctx, img) {
+				return job.Input{}, nil, fmt.Errorf("image %s is not in the local Docker engine; build it with `make images`", img)
+			}
 		}
-		if err := cluster.LoadImages(ctx, in, suiteImage); err != nil {
-			return err
+		if err := cluster.LoadImages(ctx, in, append([]string{suiteImage}, extra...)...); err != nil {
+			return job.Input{}, nil, err
 		}
 	}
 	env := map[string]string{"IMAGES": string(r.Images.Mode), "INPOD_POD_TIMEOUT": cfg.PodStartTimeout.String()}
 	for _, m := range config.ImageMethods {
 		env[strings.ToUpper(m)+"_IMAGE"] = r.Images.Refs[m]
 	}
-	code, err := job.Run(ctx, job.Input{
+	return job.Input{
 		Proxy:            r.Proxy,
 		SuiteImage:       suiteImage,
 		ResultsImage:     r.Images.Refs["kubectl"],
@@ -66,7 +71,22 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 		Timeout:          timeout,
 		RemovePermission: os.Getenv("JOB_REMOVE_PERMISSION"),
 		Log:              say,
-	})
+	}, r, nil
+}
+
+// runJob runs the suites as the in-cluster Job.
+func runJob(ctx context.Context, cfg *config.Config) error {
+	timeout, err := jobTimeout()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Minute)
+	defer cancel()
+	in, _, err := jobInput(ctx, cfg, timeout)
+	if err != nil {
+		return err
+	}
+	code, err := job.Run(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -74,4 +94,38 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("the suite failed in the cluster (exit %d); see %s/junit.xml", code, cfg.ReportDir)
 	}
 	return nil
+}
+
+// runSonobuoy runs the suites as a Sonobuoy plugin under the confined runner.
+func runSonobuoy(ctx context.Context, cfg *config.Config) error {
+	timeout, err := jobTimeout()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Minute)
+	defer cancel()
+	image := os.Getenv("SONOBUOY_IMAGE")
+	if image == "" {
+		image = "inpod/sonobuoy:v0.57.5"
+	}
+	bin := os.Getenv("SONOBUOY")
+	if bin == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return err
+		}
+		bin = filepath.Join(base, "inpod", "tools", "sonobuoy")
+		if c := os.Getenv("INPOD_CACHE"); c != "" {
+			bin = filepath.Join(c, "tools", "sonobuoy")
+		}
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("sonobuoy binary %s: %w (build it with `make images`)", bin, err)
+	}
+	in, r, err := jobInput(ctx, cfg, timeout, image)
+	if err != nil {
+		return err
+	}
+	in.RunID = "sonobuoy-" + r.ID
+	return job.RunSonobuoy(ctx, job.SonobuoyInput{Input: in, Sonobuoy: bin, SonobuoyImage: image, Kubeconfig: r.Proxy.KubeconfigPath()})
 }

@@ -1,6 +1,8 @@
 // Command inpodctl brings the run's cluster up or down outside a suite run, with
 // the same framework code the suites use: `inpodctl up` (create or reuse, load
-// images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set).
+// images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set),
+// `inpodctl job` (the in-cluster Job), `inpodctl sonobuoy` (the suite as a
+// Sonobuoy plugin), `inpodctl manifests` (manifests/job/workspaces.yaml).
 package main
 
 import (
@@ -14,12 +16,13 @@ import (
 
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/run"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job | sonobuoy | manifests")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -57,6 +60,15 @@ func do(ctx context.Context, verb string) error {
 		return nil
 	case "job":
 		return runJob(ctx, cfg)
+	case "sonobuoy":
+		return runSonobuoy(ctx, cfg)
+	case "manifests":
+		data, err := job.WorkspaceYAML()
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(data)
+		return err
 	case "down":
 		in, err := run.KindInput(cfg, images.Resolve(ctx, cfg, images.DialProbe), say)
 		if err != nil {
@@ -71,5 +83,5 @@ func do(ctx context.Context, verb string) error {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images or job)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, job, sonobuoy or manifests)", verb)
 }

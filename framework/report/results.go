@@ -1,0 +1,96 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/ginkgo/v2/types"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// MaxJUnitInResults bounds the JUnit kept inside the results ConfigMap; a
+// ConfigMap holds at most 1 MiB in all.
+const MaxJUnitInResults = 768 << 10
+
+// Results is the verdict of a run as a ConfigMap's data: what a fleet tool
+// reads without the pod, the files, or a CRD.
+func Results(rep types.Report, c Cluster, junit []byte) map[string]string {
+	s := Summarize([]types.Report{rep})
+	verdict := "passed"
+	if !rep.SuiteSucceeded {
+		verdict = "failed"
+	}
+	var failures []string
+	for _, f := range s.Failures {
+		failures = append(failures, f.Name+" — "+f.Cause)
+	}
+	cluster, _ := json.Marshal(c)
+	data := map[string]string{
+		"verdict":  verdict,
+		"passed":   strconv.Itoa(s.Passed),
+		"failed":   strconv.Itoa(s.Failed),
+		"skipped":  strconv.Itoa(s.Skipped),
+		"failures": strings.Join(failures, "\n"),
+		"cluster":  string(cluster),
+		"runID":    c.RunID,
+		"started":  rep.StartTime.UTC().Format(time.RFC3339),
+		"finished": rep.EndTime.UTC().Format(time.RFC3339),
+	}
+	if len(junit) <= MaxJUnitInResults {
+		data["junit.xml"] = string(junit)
+	} else {
+		data["junit"] = fmt.Sprintf("%d bytes, too big for this ConfigMap: junit.xml in the reports of the run (the Job's /results, copied out by `make job`)", len(junit))
+	}
+	return data
+}
+
+// JUnit renders rep as Ginkgo's --junit-report would.
+func JUnit(rep types.Report) ([]byte, error) {
+	dir, err := os.MkdirTemp("", "inpod-junit")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	path := filepath.Join(dir, "junit.xml")
+	if err := reporters.GenerateJUnitReport(rep, path); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+// WriteResults creates or updates ConfigMap ns/name with data.
+func WriteResults(ctx context.Context, cs kubernetes.Interface, ns, name string, labels, data map[string]string) error {
+	cms := cs.CoreV1().ConfigMaps(ns)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels}, Data: data}
+	_, err := cms.Create(ctx, cm, metav1.CreateOptions{})
+	if !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	old, err := cms.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	old.Labels, old.Data = labels, data
+	_, err = cms.Update(ctx, old, metav1.UpdateOptions{})
+	return err
+}
+
+// WriteSonobuoyResults hands junit to Sonobuoy's worker: the file in dir, then
+// dir/done naming it (the worker waits for done, then uploads what it names).
+func WriteSonobuoyResults(dir string, junit []byte) error {
+	path := filepath.Join(dir, "junit.xml")
+	if err := os.WriteFile(path, junit, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "done"), []byte(path), 0o644)
+}
