@@ -9,6 +9,7 @@ import (
 
 	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -35,17 +36,14 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	suiteImage := os.Getenv("SUITE_IMAGE")
-	if suiteImage == "" {
-		suiteImage = "inpod/suite:" + string(r.Images.Mode)
-	}
+	suiteImage := images.Suite(r.Images.Mode, os.Getenv("SUITE_IMAGE"))
 	if cfg.Provider == config.ProviderKind {
 		in, err := run.KindInput(cfg, r.Images, say)
 		if err != nil {
 			return err
 		}
 		if !cluster.ImagePresent(ctx, suiteImage) {
-			return fmt.Errorf("suite image %s is not in the local Docker engine; build it with `make images`", suiteImage)
+			return fmt.Errorf("suite image %s is not in the local Docker engine; `make job` builds or pulls it", suiteImage)
 		}
 		if err := cluster.LoadImages(ctx, in, suiteImage); err != nil {
 			return err

@@ -1,6 +1,9 @@
 // Command inpodctl brings the run's cluster up or down outside a suite run, with
 // the same framework code the suites use: `inpodctl up` (create or reuse, load
-// images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set).
+// images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set),
+// `inpodctl decide` (prints the set IMAGES=auto picks, before anything is built),
+// `inpodctl pull [job]` (pulls or builds the published set's missing images; with
+// job, the suite image too).
 package main
 
 import (
@@ -18,8 +21,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job")
+	if len(os.Args) < 2 || len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")) {
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -39,12 +42,25 @@ func do(ctx context.Context, verb string) error {
 	}
 	switch verb {
 	case "images":
-		set := images.Resolve(ctx, cfg, images.DialProbe)
+		set := run.ResolveImages(ctx, cfg)
 		say("%s", set.Reason)
 		for _, m := range append(config.ImageMethods, "node") {
 			fmt.Printf("%s\t%s\n", m, set.Refs[m])
 		}
 		return nil
+	case "decide":
+		set := run.ResolveImages(ctx, cfg)
+		say("%s", set.Reason)
+		fmt.Println(set.Mode)
+		return nil
+	case "pull":
+		set := run.ResolveImages(ctx, cfg)
+		say("%s", set.Reason)
+		suite := ""
+		if len(os.Args) == 3 {
+			suite = images.Suite(set.Mode, os.Getenv("SUITE_IMAGE"))
+		}
+		return run.PullImages(ctx, set, suite, say)
 	case "up":
 		cfg.KeepCluster = true
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
@@ -58,7 +74,7 @@ func do(ctx context.Context, verb string) error {
 	case "job":
 		return runJob(ctx, cfg)
 	case "down":
-		in, err := run.KindInput(cfg, images.Resolve(ctx, cfg, images.DialProbe), say)
+		in, err := run.KindInput(cfg, run.ResolveImages(ctx, cfg), say)
 		if err != nil {
 			return err
 		}
@@ -71,5 +87,5 @@ func do(ctx context.Context, verb string) error {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images or job)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull or job)", verb)
 }
