@@ -76,6 +76,10 @@ job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privile
 	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
+.PHONY: rehearse-published
+rehearse-published: docker tools ## Root: a loopback registry as Docker's docker.io mirror, filled with the offline images; make e2e IMAGES=published must pull every image.
+	bash scripts/published-rehearsal.sh
+
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.
 	@mkdir -p $(REPORT_DIR)

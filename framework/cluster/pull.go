@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/distribution/reference"
-
 	"github.com/inpod/inpod/framework/images"
 )
 
@@ -76,13 +74,28 @@ func PullImages(ctx context.Context, in PullInput) error {
 	return nil
 }
 
-// Registry names the registry a reference is pulled from, as Docker resolves it.
+// Registry names the registry a reference is pulled from, by Docker's rule: the
+// first path component when it holds a "." or ":" or is "localhost", else docker.io.
 func Registry(ref string) (string, error) {
-	named, err := reference.ParseNormalizedNamed(ref)
-	if err != nil {
-		return "", fmt.Errorf("image reference %q: %v", ref, err)
+	name, _, _ := strings.Cut(ref, "@")
+	repo := strings.TrimSuffix(name, tagOf(name))
+	if repo == "" || strings.ContainsAny(ref, " \t") || repo != strings.ToLower(repo) {
+		return "", fmt.Errorf("image reference %q: not a valid reference (lowercase name[:tag][@digest])", ref)
 	}
-	return reference.Domain(named), nil
+	first, _, more := strings.Cut(repo, "/")
+	if more && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return first, nil
+	}
+	return "docker.io", nil
+}
+
+// tagOf returns ":tag" of name, or "" (a ":" before the last "/" is a port).
+func tagOf(name string) string {
+	i := strings.LastIndex(name, ":")
+	if i < 0 || strings.Contains(name[i:], "/") {
+		return ""
+	}
+	return name[i:]
 }
 
 // MirrorAddrs turns mirror URLs (http://127.0.0.1:5000/) into host:port to dial.
