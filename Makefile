@@ -76,8 +76,12 @@ job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privile
 	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
-.PHONY: rehearse-published
-rehearse-published: docker tools ## Root: a loopback registry as Docker's docker.io mirror, filled with the offline images; make e2e IMAGES=published must pull every image.
+.PHONY: matrix
+matrix: docker tools ## Offline set + non-slow suite on the newest v1.37/v1.36/v1.35, one after the other → reports/matrix.md.
+	LABELS='$(LABELS)' bash scripts/matrix.sh
+
+.PHONY: rehearsal
+rehearsal: docker tools ## Root: loopback registry as Docker's docker.io mirror; make e2e IMAGES=published must pull every image.
 	bash scripts/published-rehearsal.sh
 
 .PHONY: selftest
