@@ -54,10 +54,14 @@ cleanup() {
   local rc=$?
   if [ -n "$mirror_set" ]; then
     # Remove only the mirror this script added, so a concurrent edit survives.
-    jq --arg m "$mirror" '.["registry-mirrors"] |= map(select(. != $m)) | if .["registry-mirrors"] == [] then del(.["registry-mirrors"]) else . end' \
-      "$daemon_json" >"$work/daemon.json" && cat "$work/daemon.json" >"$daemon_json"
-    kill -HUP "$(pidof dockerd)"
-    log "Docker's mirror for docker.io removed again"
+    # dockerd's reload leaves the mirrors alone when the key is absent, so the
+    # list is first reloaded without it, then an emptied key is dropped.
+    jq --arg m "$mirror" '.["registry-mirrors"] |= map(select(. != $m))' "$daemon_json" >"$work/daemon.json" &&
+      cat "$work/daemon.json" >"$daemon_json" && kill -HUP "$(pidof dockerd)"
+    for _ in $(seq 20); do docker info --format '{{json .RegistryConfig.Mirrors}}' | grep -qF "$mirror" || break; sleep 0.5; done
+    jq 'if .["registry-mirrors"] == [] then del(.["registry-mirrors"]) else . end' "$daemon_json" >"$work/daemon.json" &&
+      cat "$work/daemon.json" >"$daemon_json" && kill -HUP "$(pidof dockerd)"
+    log "Docker's mirrors for docker.io now: $(docker info --format '{{json .RegistryConfig.Mirrors}}')"
   fi
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
   [ ${#pushed[@]} -gt 0 ] && docker rmi "${pushed[@]}" >/dev/null 2>&1
