@@ -20,6 +20,17 @@ KIND         := $(TOOLS)/kind
 export K8S_VERSION IMAGES KEEP_CLUSTER INPOD_CLUSTER INPOD_CACHE REPORT_DIR INPOD_PROVIDER
 export INPOD_PROFILE := $(PROFILE)
 
+# prepare_images (a recipe fragment; $(1) = "job" adds the suite image): the image
+# set is decided first (IMAGES=auto asks `inpodctl decide` once, before anything is
+# built), then only that set is made ready — the offline set built, the published
+# one pulled (its Python/Go probes and suite image built from their Dockerfiles) —
+# and $$mode holds the decision for the rest of the recipe.
+define prepare_images
+mode='$(IMAGES)'; if [ "$$mode" = auto ]; then mode=$$(go run ./framework/cmd/inpodctl decide) || exit 1; fi; \
+if [ "$$mode" = offline ]; then $(MAKE) --no-print-directory images || exit 1; \
+else IMAGES=$$mode go run ./framework/cmd/inpodctl pull $(1) || exit 1; fi
+endef
+
 .PHONY: help
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,14 +52,12 @@ images: docker ## Build every offline image (node, control plane, probes); cache
 	@bash scripts/images/build-all.sh
 
 .PHONY: images-published
-images-published: docker ## Build the Python and Go probes from their Dockerfiles (needs a registry).
-	docker build -f manifests/probes/python/Dockerfile.probe -t inpod/probe-python:published manifests/probes/python
-	docker build -f manifests/probes/go/Dockerfile -t inpod/probe-go:published .
+images-published: docker ## Pull the published set's missing images (Python/Go probes built from their Dockerfiles).
+	IMAGES=published go run ./framework/cmd/inpodctl pull
 
 .PHONY: cluster-up
 cluster-up: docker tools ## Create (or reuse) the kind cluster and load the probe images; it is kept.
-	@[ "$(IMAGES)" = published ] || $(MAKE) --no-print-directory images
-	go run ./framework/cmd/inpodctl up
+	@$(call prepare_images,); IMAGES=$$mode go run ./framework/cmd/inpodctl up
 
 .PHONY: cluster-down
 cluster-down: tools ## Delete the kind cluster.
@@ -56,17 +65,17 @@ cluster-down: tools ## Delete the kind cluster.
 
 .PHONY: e2e
 e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down unless KEEP_CLUSTER=1.
-	@if [ "$(IMAGES)" = published ]; then $(MAKE) --no-print-directory images-published; else $(MAKE) --no-print-directory images; fi
 	@mkdir -p $(REPORT_DIR)
-	@rc=0; $(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
+	@$(call prepare_images,); \
+	  rc=0; IMAGES=$$mode $(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
 	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/... || rc=$$?; \
 	  go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: job
 job: docker tools ## Run the non-slow suite as the in-cluster Job (least-privilege runner); JUnit into reports/.
-	@if [ "$(INPOD_PROVIDER)" != kubeconfig ] && [ "$(IMAGES)" != published ]; then $(MAKE) --no-print-directory images; fi
 	@mkdir -p $(REPORT_DIR)
-	@rc=0; LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
+	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,job); fi; \
+	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: profiles
@@ -83,6 +92,14 @@ sonobuoy: docker tools ## Run the suite as a Sonobuoy plugin (manifests/sonobuoy
 .PHONY: manifests
 manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.
 	go run ./framework/cmd/inpodctl manifests > manifests/job/workspaces.yaml
+
+.PHONY: matrix
+matrix: docker tools ## Offline set + non-slow suite on the newest v1.37/v1.36/v1.35, one after the other → reports/matrix.md.
+	LABELS='$(LABELS)' bash scripts/matrix.sh
+
+.PHONY: rehearsal
+rehearsal: docker tools ## Root: loopback registry as Docker's docker.io mirror; make e2e IMAGES=published must pull every image.
+	bash scripts/published-rehearsal.sh
 
 .PHONY: selftest
 selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.

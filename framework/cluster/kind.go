@@ -66,11 +66,11 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 		return nil, err
 	}
 	if !ImagePresent(ctx, in.NodeImage) {
-		return nil, fmt.Errorf("kind node image %s is not in the local Docker engine; build it with `make images` (offline) or pull it", in.NodeImage)
+		return nil, fmt.Errorf("kind node image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`)", in.NodeImage)
 	}
 	for _, ref := range in.ProbeImages {
 		if !ImagePresent(ctx, ref) {
-			return nil, fmt.Errorf("probe image %s is not in the local Docker engine; build it with `make images` or set its *_IMAGE", ref)
+			return nil, fmt.Errorf("probe image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`), or set its *_IMAGE", ref)
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(in.Kubeconfig), 0o755); err != nil {

@@ -31,6 +31,14 @@ const (
 	ImagesOffline   ImageMode = "offline"
 )
 
+// NodeFlavor names what a kind node image is built like.
+type NodeFlavor string
+
+const (
+	NodeKindest NodeFlavor = "kindest"
+	NodeOffline NodeFlavor = "offline"
+)
+
 // Config is one run's settings.
 type Config struct {
 	Provider    Provider
@@ -43,6 +51,11 @@ type Config struct {
 	Profile     string // a cluster profile under manifests/kind/profiles ("" = default)
 	KindBinary  string
 	KeepCluster bool
+	// NodeFlavor says what the kind node image is: kind's own (kindnet, upstream
+	// DNS) or inpod's offline build (static CNI, cluster-only DNS). "" follows
+	// the image set; a run that serves the offline node under a published name
+	// (the published-path rehearsal) sets it to NodeOffline.
+	NodeFlavor NodeFlavor
 
 	Images         ImageMode
 	ImageOverrides map[string]string // method -> image reference
@@ -90,6 +103,14 @@ func (c *Config) settings() []setting {
 		{"cluster", "INPOD_CLUSTER", "kind cluster name", str(&c.ClusterName), "inpod"},
 		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), "v1.37.2"},
 		{"node-image", "INPOD_NODE_IMAGE", "kind node image (default: by image mode and version)", str(&c.NodeImage), ""},
+		{"node-flavor", "INPOD_NODE_FLAVOR", "what the node image is: kindest (kind's, kindnet) | offline (inpod's, static CNI); default: by image set", func(v string) error {
+			switch f := NodeFlavor(strings.ToLower(v)); f {
+			case "", NodeKindest, NodeOffline:
+				c.NodeFlavor = f
+				return nil
+			}
+			return fmt.Errorf("unknown node flavor %q (want kindest or offline)", v)
+		}, ""},
 		{"kind-config", "INPOD_KIND_CONFIG", "kind cluster config", str(&c.KindConfig), ""},
 		{"kind", "INPOD_KIND", "kind binary", str(&c.KindBinary), ""},
 		{"profile", "INPOD_PROFILE", "cluster profile (manifests/kind/profiles/NAME.yaml) of the kind cluster", str(&c.Profile), ""},

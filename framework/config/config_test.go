@@ -52,6 +52,7 @@ func TestBadValuesAreOneLineErrors(t *testing.T) {
 		"timeout":  {"INPOD_POD_TIMEOUT": "soon"},
 		"negative": {"INPOD_API_TIMEOUT": "-1s"},
 		"bool":     {"KEEP_CLUSTER": "perhaps"},
+		"flavor":   {"INPOD_NODE_FLAVOR": "kindnet"},
 	} {
 		if _, err := Load(nil, env(e)); err == nil {
 			t.Errorf("%s: want an error for %v", name, e)

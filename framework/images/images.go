@@ -14,16 +14,39 @@ import (
 	"github.com/inpod/inpod/framework/config"
 )
 
-// Published references: the guide's own images where it names one, else the
-// image built from the guide's Dockerfile or source.
+// Published references, each pinned by a version tag: the guide's images where it
+// names one that still publishes version tags, else the image built from the
+// guide's Dockerfile or source. The guide's bitnami/kubectl no longer publishes
+// version tags, so kubectl is alpine/k8s at the cluster's version.
 func Published(k8sVersion string) map[string]string {
 	return map[string]string{
-		"curl":    "curlimages/curl:latest",
+		"curl":    "curlimages/curl:8.16.0",
 		"python":  "inpod/probe-python:published",
 		"go":      "inpod/probe-go:published",
-		"kubectl": "bitnami/kubectl:latest",
+		"kubectl": "alpine/k8s:" + strings.TrimPrefix(k8sVersion, "v"),
 		"node":    "kindest/node:" + k8sVersion,
 	}
+}
+
+// Dockerfile says how an image of the published set is built from this repository
+// instead of pulled; paths are relative to the repository root.
+type Dockerfile struct {
+	File, Context string
+}
+
+// Built lists the published-set images built here from a Dockerfile.
+var Built = map[string]Dockerfile{
+	"inpod/probe-python:published": {File: "manifests/probes/python/Dockerfile.probe", Context: "manifests/probes/python"},
+	"inpod/probe-go:published":     {File: "manifests/probes/go/Dockerfile", Context: "."},
+	"inpod/suite:published":        {File: "manifests/job/Dockerfile", Context: "."},
+}
+
+// Suite is the suite image the in-cluster Job runs for mode, unless SUITE_IMAGE says otherwise.
+func Suite(mode config.ImageMode, override string) string {
+	if override != "" {
+		return override
+	}
+	return "inpod/suite:" + string(mode)
 }
 
 // Offline references: what scripts/images builds with no registry.
@@ -57,8 +80,11 @@ func DialProbe(ctx context.Context, addr string) error {
 	return conn.Close()
 }
 
-// Resolve picks the set for cfg; in auto mode it asks probe, bounded by a few seconds.
-func Resolve(ctx context.Context, cfg *config.Config, probe Probe) Set {
+// Resolve picks the set for cfg. In auto mode it asks probe about each of mirrors
+// (the Docker engine's mirrors for docker.io, through which it would pull) and
+// then cfg.RegistryProbe, each bounded by a few seconds: the published set when
+// one answers.
+func Resolve(ctx context.Context, cfg *config.Config, probe Probe, mirrors ...string) Set {
 	s := Set{Mode: cfg.Images}
 	switch cfg.Images {
 	case config.ImagesPublished:
@@ -66,14 +92,21 @@ func Resolve(ctx context.Context, cfg *config.Config, probe Probe) Set {
 	case config.ImagesOffline:
 		s.Reason = "images: offline set (IMAGES=offline)"
 	default:
-		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		if err := probe(pctx, cfg.RegistryProbe); err != nil {
+		var failed []string
+		for _, addr := range append(mirrors, cfg.RegistryProbe) {
+			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			err := probe(pctx, addr)
+			cancel()
+			if err == nil {
+				s.Mode = config.ImagesPublished
+				s.Reason = fmt.Sprintf("images: published set (IMAGES=auto and %s answers)", addr)
+				break
+			}
+			failed = append(failed, fmt.Sprintf("%s does not answer: %v", addr, shortErr(err)))
+		}
+		if s.Mode != config.ImagesPublished {
 			s.Mode = config.ImagesOffline
-			s.Reason = fmt.Sprintf("images: offline set (IMAGES=auto and %s does not answer: %v)", cfg.RegistryProbe, shortErr(err))
-		} else {
-			s.Mode = config.ImagesPublished
-			s.Reason = fmt.Sprintf("images: published set (IMAGES=auto and %s answers)", cfg.RegistryProbe)
+			s.Reason = fmt.Sprintf("images: offline set (IMAGES=auto and %s)", strings.Join(failed, "; "))
 		}
 	}
 	if s.Mode == config.ImagesPublished {

@@ -3,6 +3,8 @@ package images
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,8 +29,61 @@ func TestAutoFallsBackToOfflineWhenNoRegistryAnswers(t *testing.T) {
 
 func TestAutoUsesPublishedWhenRegistryAnswers(t *testing.T) {
 	s := Resolve(context.Background(), cfg(config.ImagesAuto), func(context.Context, string) error { return nil })
-	if s.Mode != config.ImagesPublished || s.Refs["curl"] != "curlimages/curl:latest" || s.Refs["node"] != "kindest/node:v1.36.3" {
+	if s.Mode != config.ImagesPublished || s.Refs["curl"] != "curlimages/curl:8.16.0" || s.Refs["node"] != "kindest/node:v1.36.3" {
 		t.Fatalf("got %+v", s)
+	}
+}
+
+func TestAutoUsesPublishedWhenOnlyTheEnginesMirrorAnswers(t *testing.T) {
+	var asked []string
+	s := Resolve(context.Background(), cfg(config.ImagesAuto), func(_ context.Context, addr string) error {
+		asked = append(asked, addr)
+		if addr == "127.0.0.1:5000" {
+			return nil
+		}
+		return errors.New("dial tcp: lookup registry.example: no such host")
+	}, "127.0.0.1:5000")
+	if s.Mode != config.ImagesPublished || !strings.Contains(s.Reason, "127.0.0.1:5000 answers") {
+		t.Fatalf("got %s: %s", s.Mode, s.Reason)
+	}
+	if len(asked) != 1 {
+		t.Errorf("the mirror is asked first and answers; asked %q", asked)
+	}
+}
+
+func TestAutoOfflineNamesEveryAddressThatDidNotAnswer(t *testing.T) {
+	s := Resolve(context.Background(), cfg(config.ImagesAuto), func(context.Context, string) error {
+		return errors.New("connect: connection refused")
+	}, "127.0.0.1:5000")
+	if s.Mode != config.ImagesOffline || !strings.Contains(s.Reason, "127.0.0.1:5000 does not answer") || !strings.Contains(s.Reason, "registry.example:443 does not answer") {
+		t.Fatalf("got %s: %s", s.Mode, s.Reason)
+	}
+}
+
+func TestEveryPublishedImageIsPinned(t *testing.T) {
+	for m, ref := range Published("v1.36.3") {
+		name, tag, ok := strings.Cut(ref[strings.LastIndex(ref, "/")+1:], ":")
+		if !ok || tag == "" || tag == "latest" {
+			t.Errorf("%s: %s (%s) is not pinned by a version tag", m, ref, name)
+		}
+	}
+	if got := Published("v1.36.3")["kubectl"]; got != "alpine/k8s:1.36.3" {
+		t.Errorf("kubectl must follow the cluster's version: %s", got)
+	}
+}
+
+func TestPublishedImagesBuiltHereHaveTheirDockerfile(t *testing.T) {
+	pub := Published("v1.36.3")
+	for _, m := range []string{"python", "go"} {
+		if _, ok := Built[pub[m]]; !ok {
+			t.Errorf("%s: %s is neither pulled nor listed in Built", m, pub[m])
+		}
+	}
+	if _, ok := Built[Suite(config.ImagesPublished, "")]; !ok {
+		t.Error("the published suite image has no Dockerfile")
+	}
+	if Suite(config.ImagesOffline, "") != "inpod/suite:offline" || Suite(config.ImagesPublished, "r/s:1") != "r/s:1" {
+		t.Error("Suite")
 	}
 }
 
@@ -55,5 +110,15 @@ func TestOverridesWinAndAreReported(t *testing.T) {
 	}
 	if got := s.Probes(); len(got) != 4 {
 		t.Errorf("probes: %v", got)
+	}
+}
+
+func TestBuiltDockerfilesExist(t *testing.T) {
+	for ref, df := range Built {
+		for _, p := range []string{df.File, df.Context} {
+			if _, err := os.Stat(filepath.Join("..", "..", p)); err != nil {
+				t.Errorf("%s: %v", ref, err)
+			}
+		}
 	}
 }

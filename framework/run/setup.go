@@ -16,7 +16,7 @@ import (
 // Setup obtains the run's cluster as cfg says and resolves its images. log gets
 // one line per decision (image set, cluster created or reused).
 func Setup(ctx context.Context, cfg *config.Config, log func(format string, args ...any)) (*Run, error) {
-	set := images.Resolve(ctx, cfg, images.DialProbe)
+	set := ResolveImages(ctx, cfg)
 	log("%s", set.Reason)
 	r := &Run{Config: cfg, Images: set, ID: cfg.RunID}
 	var err error
@@ -40,6 +40,32 @@ func Setup(ctx context.Context, cfg *config.Config, log func(format string, args
 	return r, nil
 }
 
+// ResolveImages decides the run's image set. In auto mode a registry counts as
+// reachable when the Docker engine's mirror for docker.io answers (the engine
+// pulls through it) or INPOD_REGISTRY_PROBE does.
+func ResolveImages(ctx context.Context, cfg *config.Config) images.Set {
+	var mirrors []string
+	if cfg.Images == config.ImagesAuto {
+		mirrors = cluster.MirrorAddrs(cluster.LocalDocker{}.Mirrors(ctx))
+	}
+	return images.Resolve(ctx, cfg, images.DialProbe, mirrors...)
+}
+
+// PullImages makes the set's node and probe images (and the suite image when
+// suite is not "") present in the local Docker engine, pulling or building the
+// missing ones. Only the published set is pulled; the offline set is built by
+// scripts/images.
+func PullImages(ctx context.Context, set images.Set, suite string, log func(string, ...any)) error {
+	if set.Mode != config.ImagesPublished {
+		return fmt.Errorf("the %s image set is built, not pulled (make images)", set.Mode)
+	}
+	refs := append([]string{set.Refs["node"]}, set.Probes()...)
+	if suite != "" {
+		refs = append(refs, suite)
+	}
+	return cluster.PullImages(ctx, cluster.PullInput{Refs: refs, Build: images.Built, Log: log})
+}
+
 // KindInput turns the configuration into what the kind provider needs.
 func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cluster.KindInput, error) {
 	cacheDir := os.Getenv("INPOD_CACHE")
@@ -50,11 +76,18 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		}
 		cacheDir = filepath.Join(base, "inpod")
 	}
+	flavor := cfg.NodeFlavor
+	if flavor == "" {
+		flavor = config.NodeKindest
+		if set.Mode == config.ImagesOffline {
+			flavor = config.NodeOffline
+		}
+	}
 	kindCfg := cfg.KindConfig
 	var addons fs.FS
 	if kindCfg == "" {
 		var err error
-		kindCfg, err = WriteClusterConfig(ClusterConfigInput{Profile: cfg.Profile, OfflineImage: set.Mode == config.ImagesOffline,
+		kindCfg, err = WriteClusterConfig(ClusterConfigInput{Profile: cfg.Profile, OfflineImage: flavor == config.NodeOffline,
 			CacheDir: cacheDir, ClusterName: cfg.ClusterName, Log: log})
 		if err != nil {
 			return cluster.KindInput{}, err
@@ -80,7 +113,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		Keep:        cfg.KeepCluster,
 		ProbeImages: set.Probes(),
 		Timeout:     cfg.PodStartTimeout,
-		OfflineDNS:  set.Mode == config.ImagesOffline,
+		OfflineDNS:  flavor == config.NodeOffline,
 		Addons:      addons,
 		APITimeout:  cfg.APITimeout,
 		Log:         log,

@@ -28,7 +28,10 @@ kubernetes() {
       -X "$p.gitTreeState=clean" -X "$p.buildDate=1970-01-01T00:00:00Z")
   done
   mkdir -p "$out"
-  (cd "$dir" && go get "${pkgs[@]}" >/dev/null 2>&1 || go get "${pkgs[@]}") || die "resolving k8s.io/kubernetes@$K8S_VERSION failed"
+  # pkg@version: a bare `go get pkg` means pkg@upgrade, which lifts k8s.io/kubernetes
+  # to the newest release while the staging modules stay at v0.<minor>.
+  (cd "$dir" && go get "${pkgs[@]/%/@$K8S_VERSION}" >/dev/null 2>&1 || go get "${pkgs[@]/%/@$K8S_VERSION}") ||
+    die "resolving k8s.io/kubernetes@$K8S_VERSION failed"
   (cd "$dir" && go build -ldflags "${ldflags[*]}" -o "$out/" "${pkgs[@]}") || die "building Kubernetes $K8S_VERSION failed"
   stamp "$out" "$k"
 }

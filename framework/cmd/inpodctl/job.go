@@ -10,6 +10,7 @@ import (
 
 	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -38,10 +39,7 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 	if err != nil {
 		return job.Input{}, nil, err
 	}
-	suiteImage := os.Getenv("SUITE_IMAGE")
-	if suiteImage == "" {
-		suiteImage = "inpod/suite:" + string(r.Images.Mode)
-	}
+	suiteImage := images.Suite(r.Images.Mode, os.Getenv("SUITE_IMAGE"))
 	if cfg.Provider == config.ProviderKind {
 		in, err := run.KindInput(cfg, r.Images, say)
 		if err != nil {
@@ -49,7 +47,7 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 		}
 		for _, img := range append([]string{suiteImage}, extra...) {
 			if !cluster.ImagePresent(ctx, img) {
-				return job.Input{}, nil, fmt.Errorf("image %s is not in the local Docker engine; build it with `make images`", img)
+				return job.Input{}, nil, fmt.Errorf("image %s is not in the local Docker engine; `make job` builds or pulls it", img)
 			}
 		}
 		if err := cluster.LoadImages(ctx, in, append([]string{suiteImage}, extra...)...); err != nil {

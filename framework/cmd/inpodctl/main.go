@@ -1,8 +1,11 @@
 // Command inpodctl brings the run's cluster up or down outside a suite run, with
 // the same framework code the suites use: `inpodctl up` (create or reuse, load
 // images, keep), `inpodctl down` (delete), `inpodctl images` (the resolved set),
-// `inpodctl job` (the in-cluster Job), `inpodctl sonobuoy` (the suite as a
-// Sonobuoy plugin), `inpodctl manifests` (manifests/job/workspaces.yaml).
+// `inpodctl decide` (prints the set IMAGES=auto picks, before anything is built),
+// `inpodctl pull [job]` (pulls or builds the published set's missing images; with
+// job, the suite image too), `inpodctl job` (the in-cluster Job), `inpodctl
+// sonobuoy` (the suite as a Sonobuoy plugin), `inpodctl manifests`
+// (manifests/job/workspaces.yaml).
 package main
 
 import (
@@ -21,8 +24,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | job | sonobuoy | manifests")
+	if len(os.Args) < 2 || len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")) {
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -42,12 +45,25 @@ func do(ctx context.Context, verb string) error {
 	}
 	switch verb {
 	case "images":
-		set := images.Resolve(ctx, cfg, images.DialProbe)
+		set := run.ResolveImages(ctx, cfg)
 		say("%s", set.Reason)
 		for _, m := range append(config.ImageMethods, "node") {
 			fmt.Printf("%s\t%s\n", m, set.Refs[m])
 		}
 		return nil
+	case "decide":
+		set := run.ResolveImages(ctx, cfg)
+		say("%s", set.Reason)
+		fmt.Println(set.Mode)
+		return nil
+	case "pull":
+		set := run.ResolveImages(ctx, cfg)
+		say("%s", set.Reason)
+		suite := ""
+		if len(os.Args) == 3 {
+			suite = images.Suite(set.Mode, os.Getenv("SUITE_IMAGE"))
+		}
+		return run.PullImages(ctx, set, suite, say)
 	case "up":
 		cfg.KeepCluster = true
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
@@ -70,7 +86,7 @@ func do(ctx context.Context, verb string) error {
 		_, err = os.Stdout.Write(data)
 		return err
 	case "down":
-		in, err := run.KindInput(cfg, images.Resolve(ctx, cfg, images.DialProbe), say)
+		in, err := run.KindInput(cfg, run.ResolveImages(ctx, cfg), say)
 		if err != nil {
 			return err
 		}
@@ -83,5 +99,5 @@ func do(ctx context.Context, verb string) error {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images, job, sonobuoy or manifests)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy or manifests)", verb)
 }
