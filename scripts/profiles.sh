@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [ -z "${PROFILES:-}" ]; then
   PROFILES=$(find manifests/kind/profiles -maxdepth 1 -name '*.yaml' ! -name '*-admission.yaml' -printf '%f\n' | sed 's/\.yaml$//' | sort | tr '\n' ' ')
 fi
-runs=()
+dirs=()
 rc=0
 for p in $PROFILES; do
   dir=$REPORT_DIR/profiles/$p
@@ -22,7 +22,7 @@ for p in $PROFILES; do
     verdict="FAILED"; rc=1
   fi
   echo "profiles: $p $verdict in $((SECONDS - start))s — $(tail -n 1 "$dir/make.log")"
-  runs+=("$p=$dir")
+  dirs+=("$dir")
 done
-go run ./framework/cmd/report -compare "$REPORT_DIR/profiles" "inpod across cluster profiles" "${runs[@]}" || rc=1
+go run ./framework/cmd/matrix -title "inpod across cluster profiles" -name profiles "$REPORT_DIR" "${dirs[@]}" || rc=1
 exit $rc

@@ -1,5 +1,5 @@
 // Package job runs the compiled suites in a cluster as a Job under a
-// least-privilege runner (manifests/job) and brings the reports back.
+// confined runner (manifests/job) and brings the reports back.
 package job
 
 import (

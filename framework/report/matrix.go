@@ -8,9 +8,10 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-// Leg is one Kubernetes version's run in the matrix.
+// Leg is one run in the matrix: a Kubernetes version (make matrix) or a cluster
+// profile (make profiles).
 type Leg struct {
-	Version string
+	Version string // the column's name
 	Reports []types.Report
 	// Facts measured outside the suite (cluster-facts.txt): "name: value" lines.
 	Facts []string
@@ -20,9 +21,10 @@ type Leg struct {
 
 // Matrix is one row per spec, one column per leg.
 type Matrix struct {
-	Legs []Leg
-	Rows []MatrixRow
-	Sums []Summary // per leg, same order
+	Title string
+	Legs  []Leg
+	Rows  []MatrixRow
+	Sums  []Summary // per leg, same order
 }
 
 // MatrixRow is one spec across the legs; Cells[i] belongs to Legs[i].
@@ -32,8 +34,8 @@ type MatrixRow struct {
 }
 
 // BuildMatrix lines the legs' specs up by their full text, in first-seen order.
-func BuildMatrix(legs []Leg) Matrix {
-	m := Matrix{Legs: legs}
+func BuildMatrix(title string, legs []Leg) Matrix {
+	m := Matrix{Title: title, Legs: legs}
 	index := map[string]int{}
 	for i, leg := range legs {
 		m.Sums = append(m.Sums, Summarize(leg.Reports))
@@ -63,7 +65,7 @@ func BuildMatrix(legs []Leg) Matrix {
 // Markdown renders reports/matrix.md.
 func (m Matrix) Markdown() string {
 	var b strings.Builder
-	b.WriteString("# inpod: the suite on three Kubernetes minors\n\n")
+	b.WriteString("# " + m.Title + "\n\n")
 	b.WriteString("| | " + m.join(func(l Leg, _ Summary) string { return l.Version }) + " |\n")
 	b.WriteString("|---|" + strings.Repeat("---|", len(m.Legs)) + "\n")
 	b.WriteString("| result | " + m.join(func(_ Leg, s Summary) string {
@@ -75,7 +77,7 @@ func (m Matrix) Markdown() string {
 		b.WriteString("| " + k + " | " + m.join(func(l Leg, _ Summary) string { return orDash(l.Times[k]) }) + " |\n")
 	}
 	for _, k := range m.factKeys() {
-		b.WriteString("| " + k + " | " + m.join(func(l Leg, s Summary) string { return orDash(fact(append(s.Facts, l.Facts...), k)) }) + " |\n")
+		b.WriteString("| " + k + " | " + m.joinIndexed(func(i int, l Leg) string { return orDash(fact(m.facts(i, l), k)) }) + " |\n")
 	}
 	b.WriteString("\n## Specs\n\n| spec | " + m.join(func(l Leg, _ Summary) string { return l.Version }) + " |\n")
 	b.WriteString("|---|" + strings.Repeat("---|", len(m.Legs)) + "\n")
@@ -100,11 +102,11 @@ func (m Matrix) Markdown() string {
 func (m Matrix) HTML() string {
 	var b strings.Builder
 	e := html.EscapeString
-	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>inpod matrix</title><style>
+	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>` + e(m.Title) + `</title><style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;font-size:.85rem;vertical-align:top}th{background:#f6f8fa}
 .failed{background:#ffebe9;color:#cf222e;font-weight:600}.passed{color:#1a7f37}.skipped{color:#9a6700}</style></head><body>
-<h1>inpod: the suite on three Kubernetes minors</h1><table><tr><th></th>`)
+<h1>` + e(m.Title) + `</h1><table><tr><th></th>`)
 	for _, l := range m.Legs {
 		b.WriteString("<th>" + e(l.Version) + "</th>")
 	}
@@ -125,7 +127,14 @@ td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;font-size:.85
 		row(k, func(l Leg, _ Summary) string { return orDash(l.Times[k]) })
 	}
 	for _, k := range m.factKeys() {
-		row(k, func(l Leg, s Summary) string { return orDash(fact(append(s.Facts, l.Facts...), k)) })
+		row(k, func(l Leg, _ Summary) string {
+			for i := range m.Legs {
+				if m.Legs[i].Version == l.Version {
+					return orDash(fact(m.facts(i, l), k))
+				}
+			}
+			return "–"
+		})
 	}
 	b.WriteString("</table><h2>Specs</h2><table><tr><th>spec</th>")
 	for _, l := range m.Legs {
@@ -145,6 +154,24 @@ td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;font-size:.85
 	}
 	b.WriteString("</table></body></html>\n")
 	return b.String()
+}
+
+// facts are leg i's facts: what the suite read of the cluster (its report
+// header and token entries), then what the script recorded beside the run.
+func (m Matrix) facts(i int, l Leg) []string {
+	var out []string
+	for _, f := range m.Sums[i].Cluster.Facts {
+		out = append(out, f[0]+": "+f[1])
+	}
+	return append(append(out, m.Sums[i].Facts...), l.Facts...)
+}
+
+func (m Matrix) joinIndexed(f func(int, Leg) string) string {
+	var cells []string
+	for i, l := range m.Legs {
+		cells = append(cells, mdCell(f(i, l)))
+	}
+	return strings.Join(cells, " | ")
 }
 
 func (m Matrix) join(f func(Leg, Summary) string) string {
@@ -173,7 +200,7 @@ func (m Matrix) factKeys() []string {
 	seen := map[string]bool{}
 	var keys []string
 	for i, l := range m.Legs {
-		for _, f := range append(m.Sums[i].Facts, l.Facts...) {
+		for _, f := range m.facts(i, l) {
 			k, _, _ := strings.Cut(f, ": ")
 			if !seen[k] {
 				seen[k] = true

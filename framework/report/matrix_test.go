@@ -25,7 +25,7 @@ func TestMatrixLinesSpecsUpByVersionWithReasons(t *testing.T) {
 			spec("tokens", "issues 600 s", types.SpecStateFailed, "expected 201\ngot 400"),
 		}}}},
 	}
-	m := BuildMatrix(legs)
+	m := BuildMatrix("inpod: the suite on three Kubernetes minors", legs)
 	if len(m.Rows) != 2 {
 		t.Fatalf("rows: %+v", m.Rows)
 	}

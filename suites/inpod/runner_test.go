@@ -22,7 +22,7 @@ import (
 	"github.com/inpod/inpod/framework/rbac"
 )
 
-// The in-cluster runner checks itself: least privilege is a claim like any other.
+// The in-cluster runner checks itself: "confined to its namespaces" is a claim like any other.
 var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	BeforeEach(func() {
 		if R.Config.Provider != config.ProviderInCluster || !R.Provided() {

@@ -2,13 +2,16 @@
 // OUT_DIR/matrix.md and matrix.html: one row per spec, one column per version,
 // plus each version's cluster facts and wall times.
 //
-//	matrix OUT_DIR LEG_DIR...   (each LEG_DIR is named after its version and holds
-//	                             report.json, cluster-facts.txt, times.txt)
+//	matrix [-title T] [-name N] OUT_DIR LEG_DIR...
+//	    each LEG_DIR is named after its column (a version, a profile) and holds
+//	    report.json and, where the script wrote them, cluster-facts.txt and
+//	    times.txt; writes OUT_DIR/N.md and N.html (N defaults to matrix).
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,17 +21,20 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: matrix OUT_DIR LEG_DIR...")
+	title := flag.String("title", "inpod: the suite on three Kubernetes minors", "the report's heading")
+	name := flag.String("name", "matrix", "the report's file name, without .md/.html")
+	flag.Parse()
+	if flag.NArg() < 2 {
+		fmt.Fprintln(os.Stderr, "usage: matrix [-title T] [-name N] OUT_DIR LEG_DIR...")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[2:]); err != nil {
+	if err := run(*title, *name, flag.Arg(0), flag.Args()[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "matrix:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, dirs []string) error {
+func run(title, name, out string, dirs []string) error {
 	var legs []report.Leg
 	for _, dir := range dirs {
 		leg := report.Leg{Version: filepath.Base(dir), Times: map[string]string{}}
@@ -48,9 +54,9 @@ func run(out string, dirs []string) error {
 		}
 		legs = append(legs, leg)
 	}
-	m := report.BuildMatrix(legs)
-	for name, body := range map[string]string{"matrix.md": m.Markdown(), "matrix.html": m.HTML()} {
-		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
+	m := report.BuildMatrix(title, legs)
+	for file, body := range map[string]string{name + ".md": m.Markdown(), name + ".html": m.HTML()} {
+		if err := os.WriteFile(filepath.Join(out, file), []byte(body), 0o644); err != nil {
 			return err
 		}
 	}
@@ -58,7 +64,7 @@ func run(out string, dirs []string) error {
 		s := m.Sums[i]
 		fmt.Printf("matrix: %s: %d passed, %d failed, %d skipped\n", l.Version, s.Passed, s.Failed, s.Skipped)
 	}
-	fmt.Fprintf(os.Stderr, "matrix: %s/matrix.md and %s/matrix.html written\n", out, out)
+	fmt.Fprintf(os.Stderr, "matrix: %s/%s.md and %s/%s.html written\n", out, name, out, name)
 	return nil
 }
 

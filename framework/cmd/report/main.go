@@ -2,8 +2,6 @@
 // and appends the Markdown to $GITHUB_STEP_SUMMARY when it is set.
 //
 //	report REPORT_DIR   (reads REPORT_DIR/report.json)
-//	report -compare OUT TITLE NAME=DIR...   (one row per spec, one column per run;
-//	                                         writes OUT.md and OUT.html)
 package main
 
 import (
@@ -11,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -19,10 +16,6 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 4 && os.Args[1] == "-compare" {
-		compare(os.Args[2], os.Args[3], os.Args[4:])
-		return
-	}
 	dir := "reports"
 	if len(os.Args) > 1 {
 		dir = os.Args[1]
@@ -61,35 +54,4 @@ func load(dir string) ([]types.Report, error) {
 		return nil, fmt.Errorf("unreadable %s/report.json: %w", dir, err)
 	}
 	return reports, nil
-}
-
-// compare writes OUT.md and OUT.html from NAME=DIR runs; a run without a report
-// is a column of specs not run, and makes the exit code 1.
-func compare(out, title string, runs []string) {
-	var cols []report.Column
-	missing := 0
-	for _, r := range runs {
-		name, dir, ok := strings.Cut(r, "=")
-		if !ok {
-			fmt.Fprintf(os.Stderr, "report: %q is not NAME=DIR\n", r)
-			os.Exit(2)
-		}
-		reports, err := load(dir)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "report: %s: %v\n", name, err)
-			missing++
-		}
-		cols = append(cols, report.Column{Name: name, Reports: reports})
-	}
-	c := report.Compare(title, cols)
-	for ext, body := range map[string]string{".md": c.Markdown(), ".html": c.HTML()} {
-		if err := os.WriteFile(out+ext, []byte(body), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "report:", err)
-			os.Exit(1)
-		}
-	}
-	fmt.Fprintf(os.Stderr, "report: %s.md and %s.html written (%d specs × %d runs, %d red cells)\n", out, out, len(c.Rows), len(cols), c.Failed())
-	if missing > 0 || c.Failed() > 0 {
-		os.Exit(1)
-	}
 }
