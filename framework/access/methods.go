@@ -73,15 +73,22 @@ func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, e
 // withEgressPolicies adds to an outcome without an HTTP answer the NetworkPolicies
 // that restrict the pod's egress, so that the red spec names them.
 func withEgressPolicies(ctx context.Context, r *run.Run, t Target, o Outcome) Outcome {
-	if o.ConnError == "" {
-		return o
-	}
-	cctx, cancel := r.Ctx(ctx)
-	defer cancel()
-	if np, err := netcheck.EgressPolicies(cctx, r.Proxy.Clientset(), t.Namespace, t.Pod); err == nil && np != "" {
-		o.ConnError += "; " + np
+	if o.ConnError != "" {
+		o.ConnError += EgressPolicies(ctx, r, t)
 	}
 	return o
+}
+
+// EgressPolicies is "; NetworkPolicy … selects pod … and restricts its egress"
+// for the pod t, or "" when none does (or they cannot be read).
+func EgressPolicies(ctx context.Context, r *run.Run, t Target) string {
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	np, err := netcheck.EgressPolicies(cctx, r.Proxy.Clientset(), t.Namespace, t.Pod)
+	if err != nil || np == "" {
+		return ""
+	}
+	return "; " + np
 }
 
 // ParseCurl reads curl's output: the body, then the status code on the last line.

@@ -82,7 +82,9 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		Expect(guide.BindRole(ctx, R, f.main, saDeployer)).To(Succeed())
 	}
 	Expect(faults.GrantDefaultView(ctx, R, f.main)).To(Succeed())
-	Expect(faults.DenyEgress(ctx, R, f.main)).To(Succeed())
+	for _, ns := range []string{f.main, f.cluster} {
+		Expect(faults.DenyEgress(ctx, R, ns)).To(Succeed())
+	}
 
 	By("starting one " + name + " pod per ServiceAccount")
 	image := R.Image(name)

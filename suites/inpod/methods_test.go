@@ -67,7 +67,7 @@ var _ = Describe("The API from inside a pod", func() {
 				}
 				why := "no Forbidden in the program's output"
 				if c := netcheck.Cause(out); c != "" {
-					why = "the program got no answer from the API server: " + c
+					why = "the program got no answer from the API server: " + c + access.EgressPolicies(ctx, R, f.probes[saDefault])
 				}
 				if strings.Contains(out, `"kind": "PodList"`) || strings.Contains(out, "Pod: ") || strings.Contains(out, f.probes[saDefault].Pod) {
 					why = "the request was allowed: the program listed the pods"
@@ -82,8 +82,12 @@ var _ = Describe("The API from inside a pod", func() {
 				if res.ExitCode != 0 || !strings.Contains(res.Stdout, listedName(name, f.logPod)) {
 					// A pipeline hides the API's answer: fetch it without jq for the message.
 					raw, _ := access.RunGuideList(ctx, R, name, f.probes[saPodReader], false)
-					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d).\nIts output:\n%s\n%s\nThe API's answer without the pipeline:\n%s\n%s",
-						res.ExitCode, res.Stdout, lastLines(res.Stderr, 5), raw.Stdout, lastLines(raw.Stderr, 5)))
+					cause := ""
+					if c := netcheck.Cause(raw.Stdout + raw.Stderr); c != "" {
+						cause = " — no answer from the API server: " + c + access.EgressPolicies(ctx, R, f.probes[saPodReader])
+					}
+					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d)%s.\nIts output:\n%s\n%s\nThe API's answer without the pipeline:\n%s\n%s",
+						res.ExitCode, cause, res.Stdout, lastLines(res.Stderr, 5), raw.Stdout, lastLines(raw.Stderr, 5)))
 				}
 				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.probes[saPodReader].Pod)))
 				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.logPod)))
