@@ -16,7 +16,7 @@ type cause struct {
 }
 
 var causes = []cause{
-	{"no DNS answer for the API server's name", regexp.MustCompile(`(?i)could not resolve host|name or service not known|temporary failure in name resolution|no such host|nodename nor servname|NameResolutionError|getaddrinfo failed|server misbehaving`)},
+	{"no DNS answer for the API server's name", regexp.MustCompile(`(?i)could not resolve host|resolving timed out|name or service not known|temporary failure in name resolution|no such host|nodename nor servname|NameResolutionError|getaddrinfo failed|server misbehaving`)},
 	{"the connection to the API server was refused", regexp.MustCompile(`(?i)connection refused|ECONNREFUSED`)},
 	{"the connection to the API server timed out (nothing answered: a dropped packet, e.g. a NetworkPolicy denying egress)", regexp.MustCompile(`(?i)connection timed out|connect timeout|ConnectTimeoutError|timed out after|i/o timeout|Timeout was reached|context deadline exceeded|Client\.Timeout exceeded|Read timed out`)},
 	// curl 7.88 says only this for a refused or rejected connect (its verbose

@@ -22,6 +22,7 @@ func TestCauseNamesEachClientsWords(t *testing.T) {
 		`Get "https://10.96.0.1:443/api": dial tcp 10.96.0.1:443: i/o timeout`:                                   "timed out",
 		"ConnectTimeoutError(<urllib3.connection.HTTPSConnection object>, 'Connection to 10.96.0.1 timed out.')": "timed out",
 		"Unable to connect to the server: dial tcp 10.96.0.1:443: connect: no route to host":                     "no route",
+		"curl: (28) Resolving timed out after 5000 milliseconds":                                                 "DNS",
 		"curl: (7) Failed to connect to 10.96.0.1 port 443 after 2 ms: Couldn't connect to server":               "refused or rejected",
 		"curl: (60) SSL certificate problem: unable to get local issuer certificate":                             "TLS",
 	}

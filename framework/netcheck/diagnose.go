@@ -52,7 +52,7 @@ func Diagnose(ctx context.Context, r *run.Run, ns, pod string) string {
 }
 
 func healthz(ctx context.Context, r *run.Run, ns, pod, addr string) string {
-	res, err := pods.Exec(ctx, r, ns, pod, "curl", "-sk", "--connect-timeout", "5", "--max-time", "8", "-o", "/dev/null", "-w", "%{http_code}", "https://"+addr+"/healthz")
+	res, err := pods.Exec(ctx, r, ns, pod, "curl", "-sSk", "--connect-timeout", "5", "--max-time", "8", "-o", "/dev/null", "-w", "%{http_code}", "https://"+addr+"/healthz")
 	switch {
 	case err != nil:
 		return "exec failed: " + err.Error()
