@@ -4,7 +4,9 @@
 # sources) listens on loopback and becomes the Docker engine's mirror for
 # docker.io; the offline images are pushed into it under the published names;
 # every published-name image is removed from the local engine; then
-# `make e2e IMAGES=published` must get every image it runs through `docker pull`.
+# `make e2e IMAGES=auto` must decide for the published set, build nothing offline,
+# and get every image it runs through `docker pull`. Before the registry starts,
+# IMAGES=auto must decide for the offline set (this machine reaches no registry).
 #
 # Where it is not faithful (README, "The published path, rehearsed"):
 # - the bytes are the offline images, and the node image is pulled by the digest
@@ -39,6 +41,17 @@ mkdir -p "$REPORT_DIR"
 # The offline set: the bytes the registry will serve under the published names.
 log "building the offline set for $K8S_VERSION (cached by inputs)"
 make --no-print-directory images >&2
+
+# decide: what IMAGES=auto picks now, as "mode: reason".
+decide() {
+  local out mode
+  out=$(IMAGES=auto go run ./framework/cmd/inpodctl decide 2>&1) || die "inpodctl decide failed: $out"
+  mode=$(tail -1 <<<"$out")
+  echo "$mode: $(head -1 <<<"$out" | sed 's/^inpodctl: //')"
+}
+before=$(decide)
+log "no registry yet; IMAGES=auto picks $before"
+[[ $before == offline:* ]] || log "note: this machine reaches a registry, so the offline half of the check says nothing here"
 
 registry=$INPOD_CACHE/tools/registry-$REGISTRY_VERSION
 if [ ! -x "$registry" ]; then
@@ -114,7 +127,7 @@ push() {
 
 push "inpod/kind-node:$K8S_VERSION" "kindest/node:$K8S_VERSION"
 node_digest=$digest
-export IMAGES=published
+export IMAGES=auto
 # The node is inpod's offline build under kind's name: say so, so the run takes
 # the offline cluster config (static CNI, no kindnet) and cluster-only DNS.
 export INPOD_NODE_FLAVOR=offline
@@ -140,13 +153,19 @@ for line in "${used[@]}"; do
   docker rmi "$ref" >/dev/null 2>&1 || true
   if docker image inspect "$ref" >/dev/null 2>&1; then die "$ref is still in the local engine"; fi
 done
-log "published names absent from the local engine; IMAGES=auto would now pick: $(IMAGES=auto go run ./framework/cmd/inpodctl decide 2>/dev/null)"
+after=$(decide)
+log "published names absent from the local engine; with the registry up IMAGES=auto picks $after"
+[[ $after == published:* ]] || die "IMAGES=auto did not pick the published set with the registry answering: $after"
 
 run_log=$REPORT_DIR/rehearsal.log
-log "make e2e IMAGES=published (log: $run_log)"
+log "make e2e IMAGES=auto (log: $run_log)"
 rc=0
 make --no-print-directory e2e 2>&1 | tee "$run_log" || rc=$?
-[ "$rc" = 0 ] || die "make e2e IMAGES=published failed (exit $rc); see $run_log"
+[ "$rc" = 0 ] || die "make e2e IMAGES=auto failed (exit $rc); see $run_log"
+grep -qF "images: published set (IMAGES=auto and" "$run_log" || die "the run did not say it used the published set; see $run_log"
+# scripts/images/*.sh log as "HH:MM:SS images: ..."; none may appear.
+if grep -qE '^[0-9:]{8} images: ' "$run_log"; then die "IMAGES=auto built offline images with the registry answering: $(grep -E '^[0-9:]{8} images: ' "$run_log" | head -1)"; fi
+log "the run decided for the published set and built no offline image"
 
 # Every image the run used must have come through `docker pull` from the mirror.
 # The registry's access log says what the pull asked it for: the engine keeps the
