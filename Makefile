@@ -73,7 +73,7 @@ e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down 
 
 .PHONY: job
 job: docker tools ## Run the non-slow suite as the in-cluster Job (runner confined to its namespaces); JUnit + results ConfigMap.
-	@mkdir -p $(REPORT_DIR)
+	@mkdir -p $(REPORT_DIR) && rm -f $(REPORT_DIR)/report.json $(REPORT_DIR)/junit.xml
 	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,job); fi; \
 	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc

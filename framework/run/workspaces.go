@@ -31,7 +31,7 @@ var methodPurposes = []string{"curl", "python", "go", "kubectl", "can-i"}
 // Workspaces lists every namespace purpose of the suite, the slow specs' included.
 var Workspaces = func() []Workspace {
 	var ws []Workspace
-	for _, p := range []string{"smoke", "tokens", "automount", "least-privilege", "can-i-list", "expiry", "rotation"} {
+	for _, p := range []string{"smoke", "tokens", "forensics", "automount", "least-privilege", "can-i-list", "expiry", "rotation"} {
 		ws = append(ws, Workspace{Purpose: p})
 	}
 	for _, p := range methodPurposes {

@@ -17,6 +17,7 @@ type Claims struct {
 	IssuedAt   int64  `json:"iat"`
 	NotBefore  int64  `json:"nbf"`
 	Expiry     int64  `json:"exp"`
+	ID         string `json:"jti"`
 	Kubernetes struct {
 		Namespace string `json:"namespace"`
 		Pod       *struct {
@@ -27,6 +28,12 @@ type Claims struct {
 			Name string `json:"name"`
 			UID  string `json:"uid"`
 		} `json:"serviceaccount"`
+		// Node: the node the bound pod runs on, where the API server adds it
+		// (ServiceAccountTokenPodNodeInfo).
+		Node *struct {
+			Name string `json:"name"`
+			UID  string `json:"uid"`
+		} `json:"node"`
 		WarnAfter int64 `json:"warnafter"`
 	} `json:"kubernetes.io"`
 }

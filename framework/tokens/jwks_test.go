@@ -1,0 +1,65 @@
+package tokens
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"strings"
+	"testing"
+)
+
+func signRS256(t *testing.T, key *rsa.PrivateKey, kid, payload string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	signed := enc([]byte(`{"alg":"RS256","kid":"`+kid+`"}`)) + "." + enc([]byte(payload))
+	d := sha256.Sum256([]byte(signed))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, d[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed + "." + enc(sig)
+}
+
+func jwksOf(t *testing.T, kid string, pub *rsa.PublicKey) []byte {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	b, err := json.Marshal(map[string]any{"keys": []map[string]string{{
+		"kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig",
+		"n": enc(pub.N.Bytes()), "e": enc(big.NewInt(int64(pub.E)).Bytes()),
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestVerifySignature(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := signRS256(t, key, "k1", `{"sub":"system:serviceaccount:n:pod-reader"}`)
+
+	if v, err := VerifySignature(tok, jwksOf(t, "k1", &key.PublicKey)); err != nil || v.Kid != "k1" || v.Alg != "RS256" {
+		t.Fatalf("a token signed by the published key: %+v, %v", v, err)
+	}
+	if _, err := VerifySignature(tok, jwksOf(t, "k1", &other.PublicKey)); err == nil || !strings.Contains(err.Error(), "does not verify") {
+		t.Fatalf("a token signed by another key must not verify: %v", err)
+	}
+	if _, err := VerifySignature(tok, jwksOf(t, "k2", &key.PublicKey)); err == nil || !strings.Contains(err.Error(), `no key with kid "k1"`) {
+		t.Fatalf("an unknown kid must be named: %v", err)
+	}
+	parts := strings.Split(tok, ".")
+	forged := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"system:admin"}`)) + "." + parts[2]
+	if _, err := VerifySignature(forged, jwksOf(t, "k1", &key.PublicKey)); err == nil {
+		t.Fatal("a token with changed claims must not verify")
+	}
+}
