@@ -68,7 +68,7 @@ e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down 
 	@mkdir -p $(REPORT_DIR)
 	@$(call prepare_images,); \
 	  rc=0; IMAGES=$$mode $(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
-	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/... || rc=$$?; \
+	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/inpod || rc=$$?; \
 	  go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: job
@@ -88,6 +88,15 @@ sonobuoy: docker tools ## Run the suite as a Sonobuoy plugin (manifests/sonobuoy
 	@bash scripts/images/sonobuoy.sh
 	@mkdir -p $(REPORT_DIR)
 	LABELS='$(LABELS)' go run ./framework/cmd/inpodctl sonobuoy
+
+.PHONY: verify
+verify: docker tools ## Prove an intent file (INTENT=path, METHODS=curl,go,...) from inside pods against the current cluster.
+	@[ -n "$(INTENT)" ] || { echo "make verify: INTENT=path/to/intent.yaml is required" >&2; exit 2; }
+	@mkdir -p $(REPORT_DIR) && rm -f $(REPORT_DIR)/report.json $(REPORT_DIR)/junit.xml
+	@go run ./framework/cmd/inpodctl verify -check -f '$(INTENT)' -methods='$(METHODS)'
+	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,); fi; \
+	  rc=0; IMAGES=$$mode KEEP_CLUSTER=1 GINKGO=$(GINKGO) go run ./framework/cmd/inpodctl verify -f '$(INTENT)' -methods='$(METHODS)' -report-dir=$(REPORT_DIR) || rc=$$?; \
+	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: manifests
 manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.

@@ -208,10 +208,16 @@ func KubectlCommand(q Request) string {
 		res += "." + q.Group
 	}
 	ns := ""
-	if q.Namespace != "" {
+	switch {
+	case q.Namespace != "":
 		ns = " -n " + q.Namespace
+	case q.Verb == "list":
+		ns = " -A" // cluster-wide; kubectl alone would ask the pod's own namespace
 	}
 	body := strings.ReplaceAll(q.Body, "'", `'\''`)
+	if q.DryRun {
+		ns += " --dry-run=server"
+	}
 	switch {
 	case q.Verb == "get" && q.Subresource == "log":
 		return "kubectl logs " + q.Name + ns

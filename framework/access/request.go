@@ -21,6 +21,8 @@ type Request struct {
 	Namespace   string // "" for cluster-scoped resources
 	Name        string
 	Body        string // JSON for create, update and patch
+	// DryRun sends a write with dryRun=All: authorized and admitted, never stored.
+	DryRun bool
 }
 
 // Path is the request's URL path on the API server.
@@ -42,6 +44,9 @@ func (q Request) Path() string {
 	}
 	if q.Subresource != "" {
 		p += "/" + q.Subresource
+	}
+	if q.DryRun {
+		p += "?dryRun=All"
 	}
 	return p
 }

@@ -56,6 +56,15 @@ func Restricted(spec *corev1.PodSpec) {
 	spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
 }
 
+// ProbeCommand keeps a probe pod of method's image running; the Go image has no
+// sleep binary. nil: the image's own sleep.
+func ProbeCommand(method string) []string {
+	if method == "go" {
+		return []string{"/app/inpod-request", "sleep"}
+	}
+	return nil
+}
+
 // ProbePod builds the pod for in, labelled for r.
 func ProbePod(r *run.Run, in RunProbeInput) *corev1.Pod {
 	cmd := in.Command

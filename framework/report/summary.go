@@ -59,6 +59,7 @@ type Summary struct {
 	Access        []AccessRow
 	Facts         []string
 	Failures      []Row
+	Intent        []IntentRow // make verify: one row per ServiceAccount × request
 }
 
 // Row is one spec with its state and, if red, its one-line cause.
@@ -82,6 +83,7 @@ func Summarize(reports []types.Report) Summary {
 	s := Summary{Scenarios: map[string]map[string]string{}}
 	access := map[string]*AccessRow{}
 	var accessOrder []string
+	var intent []IntentCell
 	for _, rep := range reports {
 		s.Duration += rep.RunTime
 		for _, sp := range rep.SpecReports {
@@ -102,6 +104,11 @@ func Summarize(reports []types.Report) Summary {
 						accessOrder = append(accessOrder, k)
 					}
 					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
+				case IntentEntry:
+					var c IntentCell
+					if json.Unmarshal([]byte(e.Value.AsJSON), &c) == nil {
+						intent = append(intent, c)
+					}
 				case "default-token-lifetime", "token-request-cap", "token-rotation", DiagnosisEntry:
 					s.Facts = append(s.Facts, e.Name+": "+e.Value.String())
 				}
@@ -144,6 +151,7 @@ func Summarize(reports []types.Report) Summary {
 		s.Access = append(s.Access, *access[k])
 	}
 	sort.SliceStable(s.Access, func(i, j int) bool { return s.Access[i].ServiceAccount < s.Access[j].ServiceAccount })
+	s.Intent = intentRows(intent)
 	return s
 }
 
@@ -200,6 +208,10 @@ func (s Summary) Markdown() string {
 			fmt.Fprintf(&b, "- ❌ **%s** — %s\n", f.Name, f.Cause)
 		}
 		b.WriteString("\n")
+	}
+	b.WriteString(intentMarkdown(s.Intent))
+	if len(s.Intent) > 0 && len(s.ScenarioOrder) == 0 && len(s.Access) == 0 {
+		return b.String()
 	}
 	b.WriteString("## Methods × scenarios\n\n| scenario | " + strings.Join(Methods, " | ") + " |\n|---|---|---|---|---|\n")
 	for _, sc := range s.ScenarioOrder {

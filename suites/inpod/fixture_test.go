@@ -146,13 +146,7 @@ func podReaderPod(method, ns, image string) *corev1.Pod {
 	return p
 }
 
-// probeCommand keeps a probe pod running; the Go image has no sleep binary.
-func probeCommand(method string) []string {
-	if method == "go" {
-		return []string{"/app/inpod-request", "sleep"}
-	}
-	return nil
-}
+func probeCommand(method string) []string { return pods.ProbeCommand(method) }
 
 func podsExec(ctx context.Context, t access.Target, cmd ...string) (pods.ExecResult, error) {
 	return pods.Exec(ctx, R, t.Namespace, t.Pod, cmd...)

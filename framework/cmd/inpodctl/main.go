@@ -24,8 +24,11 @@ import (
 )
 
 func main() {
+	if len(os.Args) >= 2 && os.Args[1] == "verify" {
+		os.Exit(verify(os.Args[2:]))
+	}
 	if len(os.Args) < 2 || len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")) {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | verify -f FILE [--methods m,...]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

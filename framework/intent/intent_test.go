@@ -1,0 +1,69 @@
+package intent
+
+import (
+	"strings"
+	"testing"
+)
+
+const good = `apiVersion: inpod.io/v1alpha1
+kind: AccessIntent
+accounts:
+- serviceAccount: shop/frontend
+  allow:
+  - {verb: get, resource: configmaps, name: frontend-config}
+  deny:
+  - {verb: list, resource: secrets}
+  - {verb: list, resource: pods, namespace: cluster-wide}
+- serviceAccount: shop/worker
+  allow:
+  - {verb: create, group: batch, resource: jobs}
+  - {verb: get, resource: pods, subresource: log, name: x, namespace: other}
+`
+
+func TestParseGood(t *testing.T) {
+	f, err := Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Accounts) != 2 || f.Accounts[0].Namespace != "shop" || f.Accounts[0].Name != "frontend" {
+		t.Fatalf("accounts: %+v", f.Accounts)
+	}
+	a := f.Accounts[0]
+	if len(a.Allow) != 1 || len(a.Deny) != 2 || a.Deny[1].In("shop") != "" || a.Allow[0].In("shop") != "shop" {
+		t.Fatalf("requests: %+v", a)
+	}
+	if q := f.Accounts[1].Allow[1]; q.Subresource != "log" || q.Name != "x" || q.In("shop") != "other" {
+		t.Errorf("pods/log request: %+v", q)
+	}
+	if a.Deny[0].Line != 8 {
+		t.Errorf("line of deny[0]: %d", a.Deny[0].Line)
+	}
+}
+
+func TestParseBad(t *testing.T) {
+	for _, c := range []struct{ name, edit, want string }{
+		{"version", "apiVersion: inpod.io/v1alpha1", `bad.yaml:1: apiVersion: "inpod.io/v9" is not supported`},
+		{"kind", "kind: AccessIntent", `bad.yaml:2: kind: "Intent"`},
+		{"verb", "{verb: list, resource: secrets}", `bad.yaml:8: accounts[0].deny[0].verb: "lst" is not a verb`},
+		{"field", "{verb: get, resource: configmaps, name: frontend-config}", `bad.yaml:6: accounts[0].allow[0].verbs: unknown field`},
+		{"account", "serviceAccount: shop/worker", `bad.yaml:10: accounts[1].serviceAccount: "worker": want namespace/name`},
+		{"resource", "{verb: create, group: batch, resource: jobs}", `bad.yaml:12: accounts[1].allow[0].resource: "Jobs.batch"`},
+		{"missing", "{verb: list, resource: pods, namespace: cluster-wide}", `bad.yaml:9: accounts[0].deny[1].resource: required`},
+		{"yaml", "  allow:\n  - {verb: get, resource: configmaps, name: frontend-config}", `bad.yaml: line`},
+	} {
+		bad := map[string]string{
+			"version":  "apiVersion: inpod.io/v9",
+			"kind":     "kind: Intent",
+			"verb":     "{verb: lst, resource: secrets}",
+			"field":    "{verbs: get, resource: configmaps, name: frontend-config}",
+			"account":  "serviceAccount: worker",
+			"resource": "{verb: create, resource: Jobs.batch}",
+			"missing":  "{verb: list, namespace: cluster-wide}",
+			"yaml":     "  allow:\n  - {verb: get, resource: configmaps, name: frontend-config\n",
+		}[c.name]
+		_, err := Parse("bad.yaml", []byte(strings.Replace(good, c.edit, bad, 1)))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got %v, want one line starting %q", c.name, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package verify_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/intent"
+	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
+	"github.com/inpod/inpod/framework/report"
+)
+
+// methods are the clients INPOD_METHODS picks (comma-separated), default all four.
+func methods() []access.Method {
+	names := strings.Split(os.Getenv("INPOD_METHODS"), ",")
+	if os.Getenv("INPOD_METHODS") == "" {
+		return access.Methods
+	}
+	var ms []access.Method
+	for _, n := range names {
+		ms = append(ms, access.ByName(strings.TrimSpace(n)))
+	}
+	return ms
+}
+
+// cell is one intended request of an account.
+type cell struct {
+	allow bool
+	req   intent.Request
+}
+
+func (c cell) want() string {
+	if c.allow {
+		return "allow"
+	}
+	return "deny"
+}
+
+// toAccess makes q, for an account of ns, a request the clients can send: the
+// group's preferred version from discovery, writes with dryRun=All, and for
+// create a minimal object of the resource's kind.
+func toAccess(ns string, q intent.Request) (access.Request, error) {
+	out := access.Request{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource,
+		Namespace: q.In(ns), Name: q.Name, DryRun: q.Verb != "get" && q.Verb != "list"}
+	gv, kind, err := discover(q.Group, q.Resource)
+	if err != nil {
+		return out, err
+	}
+	out.Version = gv.Version
+	switch q.Verb {
+	case "create":
+		obj := map[string]any{"apiVersion": gv.String(), "kind": kind, "metadata": map[string]string{"name": "inpod-verify-" + R.ID}}
+		b, _ := json.Marshal(obj)
+		out.Body = string(b)
+	case "patch":
+		out.Body = "{}"
+	}
+	return out, nil
+}
+
+var discovered sync.Map // group/resource → [2]any{schema.GroupVersion, kind}
+
+func discover(group, resource string) (schema.GroupVersion, string, error) {
+	key := group + "/" + resource
+	if v, ok := discovered.Load(key); ok {
+		p := v.([2]any)
+		return p[0].(schema.GroupVersion), p[1].(string), nil
+	}
+	lists, err := R.Proxy.Clientset().Discovery().ServerPreferredResources()
+	if err != nil && len(lists) == 0 {
+		return schema.GroupVersion{}, "", fmt.Errorf("discovery: %w", err)
+	}
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil || gv.Group != group {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if r.Name == resource {
+				discovered.Store(key, [2]any{gv, r.Kind})
+				return gv, r.Kind, nil
+			}
+		}
+	}
+	return schema.GroupVersion{}, "", fmt.Errorf("the API server serves no resource %q in group %q", resource, group)
+}
+
+// describe is the request as RBAC asks it, in the namespace it goes to.
+func describe(a intent.Account, q intent.Request) string {
+	return access.Request{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource,
+		Namespace: q.In(a.Namespace), Name: q.Name}.String()
+}
+
+// got is the cell's answer in a few words: "200", "403 Forbidden", "no answer".
+func got(o access.Outcome) string {
+	switch {
+	case o.ConnError != "":
+		return "no answer"
+	case o.Reason != "":
+		return fmt.Sprintf("%d %s", o.Code, o.Reason)
+	}
+	return fmt.Sprintf("%d", o.Code)
+}
+
+// cause explains a mismatch through the bindings that grant the request, found
+// through the API.
+func cause(ctx context.Context, ns, sa string, c cell) string {
+	q, _ := toAccess(ns, c.req)
+	grants, err := rbac.Grants(ctx, R.Proxy.Clientset(), ns, sa, q.Check())
+	switch {
+	case err != nil:
+		return "bindings not readable: " + err.Error()
+	case len(grants) > 0:
+		return "granted by " + strings.Join(grants, "; ")
+	case c.allow:
+		return "no RoleBinding or ClusterRoleBinding of " + ns + "/" + sa + " grants it"
+	}
+	return "no binding grants it, yet it was allowed (another authorizer?)"
+}
+
+func record(ctx context.Context, a intent.Account, c cell, client, answer string, ok bool) string {
+	why := ""
+	if !ok {
+		why = cause(ctx, a.Namespace, a.Name, c)
+	}
+	q, _ := toAccess(a.Namespace, c.req)
+	AddReportEntry(report.IntentEntry, report.IntentCell{ServiceAccount: a.Namespace + "/" + a.Name, Request: q.String(),
+		Client: client, Want: c.want(), Got: answer, OK: ok, Cause: why}, ReportEntryVisibilityNever)
+	return why
+}
+
+var _ = Describe("Intended access", func() {
+	if intentErr != nil {
+		It("reads the intent file", func() { Fail(intentErr.Error()) })
+		return
+	}
+	if intentFile == nil {
+		return
+	}
+	for _, a := range intentFile.Accounts {
+		describeAccount(a)
+	}
+})
+
+func describeAccount(a intent.Account) {
+	user := access.ServiceAccountUser(a.Namespace, a.Name)
+	var cells []cell
+	for _, q := range a.Allow {
+		cells = append(cells, cell{allow: true, req: q})
+	}
+	for _, q := range a.Deny {
+		cells = append(cells, cell{allow: false, req: q})
+	}
+	Describe(fmt.Sprintf("ServiceAccount %s/%s", a.Namespace, a.Name), Ordered, ContinueOnFailure, func() {
+		targets := map[string]access.Target{}
+		BeforeAll(func(ctx SpecContext) {
+			var (
+				mu   sync.Mutex
+				errs []error
+				wg   sync.WaitGroup
+			)
+			for _, m := range methods() {
+				p := pods.ProbePod(R, pods.RunProbeInput{Namespace: a.Namespace, Name: R.Name("verify", a.Name, m.Name()),
+					ServiceAccount: a.Name, Image: R.Image(m.Name()), Command: pods.ProbeCommand(m.Name())})
+				targets[m.Name()] = access.Target{Namespace: p.Namespace, Pod: p.Name}
+				DeferCleanup(func(ctx SpecContext) { Expect(pods.Delete(ctx, R, p.Namespace, p.Name)).To(Succeed()) })
+				wg.Add(1)
+				go func(p *corev1.Pod) {
+					defer wg.Done()
+					if _, err := pods.Create(ctx, R, p); err != nil {
+						mu.Lock()
+						errs = append(errs, err)
+						mu.Unlock()
+					}
+				}(p)
+			}
+			wg.Wait()
+			Expect(errors.Join(errs...)).NotTo(HaveOccurred())
+		})
+
+		for _, c := range cells {
+			for _, m := range methods() {
+				It(fmt.Sprintf("is %sed to %s with %s from inside a pod", c.want(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
+					q, err := toAccess(a.Namespace, c.req)
+					Expect(err).NotTo(HaveOccurred())
+					o, err := m.Do(ctx, R, targets[m.Name()], q)
+					Expect(err).NotTo(HaveOccurred())
+					matcher := access.BeForbiddenFor(user, q)
+					if c.allow {
+						matcher = access.BeAllowed()
+					}
+					ok, _ := matcher.Match(o)
+					why := record(ctx, a, c, m.Name(), got(o), ok)
+					Expect(o).To(matcher, why)
+				})
+			}
+			It(fmt.Sprintf("is %sed to %s in a SubjectAccessReview", c.want(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
+				q, err := toAccess(a.Namespace, c.req)
+				Expect(err).NotTo(HaveOccurred())
+				allowed, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
+				Expect(err).NotTo(HaveOccurred())
+				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
+				why := record(ctx, a, c, "sar", answer, allowed == c.allow)
+				Expect(allowed).To(Equal(c.allow), "SubjectAccessReview for %s: %s; %s", user, answer, why)
+			})
+		}
+	})
+}
