@@ -26,7 +26,8 @@ const (
 
 // Verbs an intent may name: the ones every client makes as one request. Writes
 // are sent with dryRun=All, so an allowed one changes nothing.
-var Verbs = []string{"get", "list", "create", "patch", "delete"}
+// (kubectl patch reads the object before it patches, so patch is not one.)
+var Verbs = []string{"get", "list", "create", "delete"}
 
 // File is a parsed intent file.
 type File struct {
@@ -249,7 +250,7 @@ func (p parser) request(n *yaml.Node, at string) (Request, error) {
 	if q.Name != "" && (q.Verb == "list" || q.Verb == "create") {
 		return Request{}, p.errf(m["name"], join(at, "name"), "a %s request names no object", q.Verb)
 	}
-	if q.Name == "" && (q.Verb == "patch" || q.Verb == "delete") {
+	if q.Name == "" && (q.Verb == "get" || q.Verb == "delete") {
 		return Request{}, p.errf(n, join(at, "name"), "required for %s", q.Verb)
 	}
 	if q.Namespace == ClusterWide && q.Verb != "list" && q.Verb != "get" {

@@ -40,6 +40,13 @@ type cell struct {
 	req   intent.Request
 }
 
+func (c cell) may() string {
+	if c.allow {
+		return "may"
+	}
+	return "may not"
+}
+
 func (c cell) want() string {
 	if c.allow {
 		return "allow"
@@ -113,29 +120,35 @@ func got(o access.Outcome) string {
 	return fmt.Sprintf("%d", o.Code)
 }
 
-// cause explains a mismatch through the bindings that grant the request, found
-// through the API.
-func cause(ctx context.Context, ns, sa string, c cell) string {
-	q, _ := toAccess(ns, c.req)
-	grants, err := rbac.Grants(ctx, R.Proxy.Clientset(), ns, sa, q.Check())
+// cause explains a mismatch in one line: the bindings that grant the request
+// (found through the API) when it was allowed or should have been, else what
+// came back instead.
+func cause(ctx context.Context, a intent.Account, c cell, allowed bool, answer string) string {
+	q, _ := toAccess(a.Namespace, c.req)
+	grants, err := rbac.Grants(ctx, R.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
+	granted := "granted by " + strings.Join(grants, "; ")
 	switch {
 	case err != nil:
 		return "bindings not readable: " + err.Error()
-	case len(grants) > 0:
-		return "granted by " + strings.Join(grants, "; ")
-	case c.allow:
-		return "no RoleBinding or ClusterRoleBinding of " + ns + "/" + sa + " grants it"
+	case allowed && len(grants) > 0:
+		return granted
+	case allowed:
+		return "no RoleBinding or ClusterRoleBinding of " + a.Namespace + "/" + a.Name + " grants it, yet it was allowed (another authorizer?)"
+	case c.allow && strings.HasPrefix(answer, "403") && len(grants) == 0:
+		return "no RoleBinding or ClusterRoleBinding of " + a.Namespace + "/" + a.Name + " grants it"
+	case c.allow && strings.HasPrefix(answer, "403"):
+		return granted + ", yet refused"
 	}
-	return "no binding grants it, yet it was allowed (another authorizer?)"
+	return "answered " + answer
 }
 
-func record(ctx context.Context, a intent.Account, c cell, client, answer string, ok bool) string {
+// record puts the cell in the report and returns its cause when it is a mismatch.
+func record(ctx context.Context, a intent.Account, c cell, client, answer string, allowed, ok bool) string {
 	why := ""
 	if !ok {
-		why = cause(ctx, a.Namespace, a.Name, c)
+		why = cause(ctx, a, c, allowed, answer)
 	}
-	q, _ := toAccess(a.Namespace, c.req)
-	AddReportEntry(report.IntentEntry, report.IntentCell{ServiceAccount: a.Namespace + "/" + a.Name, Request: q.String(),
+	AddReportEntry(report.IntentEntry, report.IntentCell{ServiceAccount: a.Namespace + "/" + a.Name, Request: describe(a, c.req),
 		Client: client, Want: c.want(), Got: answer, OK: ok, Cause: why}, ReportEntryVisibilityNever)
 	return why
 }
@@ -191,7 +204,7 @@ func describeAccount(a intent.Account) {
 
 		for _, c := range cells {
 			for _, m := range methods() {
-				It(fmt.Sprintf("is %sed to %s with %s from inside a pod", c.want(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
+				It(fmt.Sprintf("%s %s with %s from inside a pod", c.may(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
 					q, err := toAccess(a.Namespace, c.req)
 					Expect(err).NotTo(HaveOccurred())
 					o, err := m.Do(ctx, R, targets[m.Name()], q)
@@ -201,17 +214,17 @@ func describeAccount(a intent.Account) {
 						matcher = access.BeAllowed()
 					}
 					ok, _ := matcher.Match(o)
-					why := record(ctx, a, c, m.Name(), got(o), ok)
+					why := record(ctx, a, c, m.Name(), got(o), o.Allowed(), ok)
 					Expect(o).To(matcher, why)
 				})
 			}
-			It(fmt.Sprintf("is %sed to %s in a SubjectAccessReview", c.want(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
+			It(fmt.Sprintf("%s %s in a SubjectAccessReview", c.may(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
 				q, err := toAccess(a.Namespace, c.req)
 				Expect(err).NotTo(HaveOccurred())
 				allowed, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
 				Expect(err).NotTo(HaveOccurred())
 				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
-				why := record(ctx, a, c, "sar", answer, allowed == c.allow)
+				why := record(ctx, a, c, "sar", answer, allowed, allowed == c.allow)
 				Expect(allowed).To(Equal(c.allow), "SubjectAccessReview for %s: %s; %s", user, answer, why)
 			})
 		}

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -66,7 +67,16 @@ func do(method, path, body string) outcome {
 	if err != nil {
 		return outcome{Error: err.Error()}
 	}
+	// AbsPath would escape a query into the path: parameters go separately.
+	path, query, _ := strings.Cut(path, "?")
 	req := cs.Discovery().RESTClient().Verb(method).AbsPath(path)
+	if q, err := url.ParseQuery(query); err == nil {
+		for k, vs := range q {
+			for _, v := range vs {
+				req = req.Param(k, v)
+			}
+		}
+	}
 	if body != "" {
 		req = req.Body([]byte(body))
 		if method == "PATCH" {
