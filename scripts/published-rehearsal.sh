@@ -20,7 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${K8S_VERSION:=v1.37.2}"
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
-: "${INPOD_CLUSTER:=inpod}"
+# A cluster of its own, created from the pulled node image and deleted at the end
+# (a kept cluster of another image would otherwise be reused).
+: "${INPOD_CLUSTER:=inpod-rehearsal}"
 : "${REPORT_DIR:=$PWD/reports}"
 : "${REHEARSAL_PORT:=5055}"
 REGISTRY_VERSION=v3.1.2
@@ -76,6 +78,7 @@ cleanup() {
       cat "$work/daemon.json" >"$daemon_json" && kill -HUP "$(pidof dockerd)"
     log "Docker's mirrors for docker.io now: $(docker info --format '{{json .RegistryConfig.Mirrors}}')"
   fi
+  make --no-print-directory cluster-down >/dev/null 2>&1 || log "could not delete kind cluster $INPOD_CLUSTER"
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
   [ ${#pushed[@]} -gt 0 ] && docker rmi "${pushed[@]}" >/dev/null 2>&1
   rm -rf "$work"
@@ -158,11 +161,13 @@ log "published names absent from the local engine; with the registry up IMAGES=a
 [[ $after == published:* ]] || die "IMAGES=auto did not pick the published set with the registry answering: $after"
 
 run_log=$REPORT_DIR/rehearsal.log
-log "make e2e IMAGES=auto (log: $run_log)"
+make --no-print-directory cluster-down >/dev/null 2>&1 || true
+log "make e2e IMAGES=auto on a new kind cluster $INPOD_CLUSTER (log: $run_log)"
 rc=0
 make --no-print-directory e2e 2>&1 | tee "$run_log" || rc=$?
 [ "$rc" = 0 ] || die "make e2e IMAGES=auto failed (exit $rc); see $run_log"
 grep -qF "images: published set (IMAGES=auto and" "$run_log" || die "the run did not say it used the published set; see $run_log"
+grep -qF "creating kind cluster $INPOD_CLUSTER from $INPOD_NODE_IMAGE" "$run_log" || die "the run did not create its cluster from the pulled $INPOD_NODE_IMAGE; see $run_log"
 # scripts/images/*.sh log as "HH:MM:SS images: ..."; none may appear.
 if grep -qE '^[0-9:]{8} images: ' "$run_log"; then die "IMAGES=auto built offline images with the registry answering: $(grep -E '^[0-9:]{8} images: ' "$run_log" | head -1)"; fi
 log "the run decided for the published set and built no offline image"
