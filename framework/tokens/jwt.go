@@ -17,6 +17,7 @@ type Claims struct {
 	IssuedAt   int64  `json:"iat"`
 	NotBefore  int64  `json:"nbf"`
 	Expiry     int64  `json:"exp"`
+	ID         string `json:"jti"`
 	Kubernetes struct {
 		Namespace string `json:"namespace"`
 		Pod       *struct {
