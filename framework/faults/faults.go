@@ -7,6 +7,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -95,7 +96,7 @@ func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
 			if r.Config.Injects(DeploymentManagerNoDeploy) && obj.Name == "deployment-manager" {
 				var keep []rbacv1.PolicyRule
 				for _, rule := range obj.Rules {
-					if !contains(rule.Resources, "deployments") {
+					if !slices.Contains(rule.Resources, "deployments") {
 						keep = append(keep, rule)
 					}
 				}
@@ -142,11 +143,11 @@ func without(list []string, drop string) []string {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// ProjectedLifetime is the expirationSeconds of the slow specs' projected token:
+// seconds, or an hour under ProjectedTokenLongLived.
+func ProjectedLifetime(r *run.Run, seconds int64) int64 {
+	if r.Config.Injects(ProjectedTokenLongLived) {
+		return 3600
 	}
-	return false
+	return seconds
 }

@@ -87,6 +87,7 @@ const (
 	SecurePodAPIServerAudience   = "secure-pod-apiserver-audience"
 	KeepBoundPod                 = "bound-pod-not-deleted"
 	ClientReadsTokenOnce         = "client-reads-token-once"
+	ProjectedTokenLongLived      = "projected-token-long-lived"
 	BreakBeforeAll               = "break-beforeall"
 )
 
@@ -101,15 +102,33 @@ const (
 // Registry is every fault, the one list the suite (INPOD_INJECT) and the
 // self-test read.
 var Registry = []Fault{
+	{Name: PodReaderNoAutomount, Filter: curlRun, Guards: []string{GuardPodReaderToken},
+		Breaks: "the pod-reader ServiceAccount has automountServiceAccountToken: false",
+		Causes: []string{"/var/run/secrets/kubernetes.io/serviceaccount/token: No such file or directory", "HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
+	{Name: MyConfigWithoutResourceNames, Filter: curlRun, Guards: []string{GuardLeastPrivilege},
+		Breaks: "the my-config rule loses resourceNames: [my-config]",
+		Causes: []string{allowedNot, "says yes; the guide's rule says no"}},
+	{Name: BreakBeforeAll, Filter: curlRun, Guards: []string{GuardSelfTestBeforeAll}, EnvVar: selfTestBeforeAllEnvVar,
+		Breaks: "test-only: the BeforeAll of each method's Ordered container fails (the self-test must report the skipped specs as missed)",
+		Causes: []string{"fails on purpose"}},
+	{Name: ClusterDNSDown, Filter: curlRun, Guards: []string{GuardAPIReachable}, Cluster: true,
+		Breaks: "CoreDNS scaled to 0 replicas",
+		Causes: []string{"no DNS answer for the API server's name", "Could not resolve host: kubernetes.default.svc"}},
+	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
+		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",
+		Causes: []string{"pod spec mounts /var/run/secrets/kubernetes.io/serviceaccount: true", "<*bool>: nil"}},
+	{Name: SecurePodAPIServerAudience, Filter: tokenRun, Guards: []string{GuardProjectedAudience},
+		Breaks: "the guide's secure-pod gets a token for the API server's audience instead of api",
+		Causes: []string{"https://kubernetes.default.svc", "HTTP 403 Forbidden", "is invalid for the target audiences"}},
+	{Name: KeepBoundPod, Filter: tokenRun, Guards: []string{GuardBoundToken},
+		Breaks: "the pod a copied token is bound to is not deleted",
+		Causes: []string{"still got HTTP 201"}},
 	{Name: DefaultCanListPods, Filter: rbacRun, Guards: []string{GuardDefaultForbidden},
 		Breaks: "the default ServiceAccount of each method namespace may list pods (RoleBinding to ClusterRole view)",
 		Causes: []string{allowedNot, "\"kind\": \"PodList\"", "the program listed the pods", "says yes; the guide's RBAC says no"}},
 	{Name: PodReaderBindingMissing, Filter: rbacRun, Guards: []string{GuardPodReaderBinding},
 		Breaks: "serviceaccount-rbac.yaml is deployed without pod-reader-binding",
 		Causes: []string{`cannot list resource "pods"`, `cannot get resource "pods/log"`, `cannot get resource "pods"`, "says no; the guide's RBAC says yes", "can-i --list says no"}},
-	{Name: PodReaderNoAutomount, Filter: curlRun, Guards: []string{GuardPodReaderToken},
-		Breaks: "the pod-reader ServiceAccount has automountServiceAccountToken: false",
-		Causes: []string{"/var/run/secrets/kubernetes.io/serviceaccount/token: No such file or directory", "HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
 	{Name: PodReaderRoleSecrets, Filter: rbacRun, Guards: []string{GuardPodReaderScope},
 		Breaks: "pod-reader-role also grants get/list/watch on secrets",
 		Causes: []string{"the request was authorized and the API answered HTTP 404", "get secrets absent (in", "says yes; the guide's RBAC says no"}},
@@ -122,30 +141,15 @@ var Registry = []Fault{
 	{Name: DeploymentManagerNoDeploy, Filter: rbacRun, Guards: []string{GuardDeploymentManager},
 		Breaks: "deployment-manager's Role loses its deployments rule",
 		Causes: []string{`resource "deployments" in API group "apps"`, "says no; the guide's RBAC says yes"}},
-	{Name: MyConfigWithoutResourceNames, Filter: curlRun, Guards: []string{GuardLeastPrivilege},
-		Breaks: "the my-config rule loses resourceNames: [my-config]",
-		Causes: []string{allowedNot, "says yes; the guide's rule says no"}},
-	{Name: ClusterDNSDown, Filter: curlRun, Guards: []string{GuardAPIReachable}, Cluster: true,
-		Breaks: "CoreDNS scaled to 0 replicas",
-		Causes: []string{"no DNS answer for the API server's name", "Could not resolve host: kubernetes.default.svc"}},
 	{Name: EgressToAPIDenied, Filter: "method:curl && rbac && !slow", Guards: []string{GuardAPIReachable}, Profile: "multi-node",
 		Breaks: "a default-deny egress NetworkPolicy selects every pod of each method namespace (needs a cluster that enforces NetworkPolicy)",
 		Causes: []string{"inpod-fault-deny-egress (denies all egress)"}},
-	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
-		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",
-		Causes: []string{"pod spec mounts /var/run/secrets/kubernetes.io/serviceaccount: true", "<*bool>: nil"}},
-	{Name: SecurePodAPIServerAudience, Filter: tokenRun, Guards: []string{GuardProjectedAudience},
-		Breaks: "the guide's secure-pod gets a token for the API server's audience instead of api",
-		Causes: []string{"https://kubernetes.default.svc", "HTTP 403 Forbidden", "is invalid for the target audiences"}},
-	{Name: KeepBoundPod, Filter: tokenRun, Guards: []string{GuardBoundToken},
-		Breaks: "the pod a copied token is bound to is not deleted",
-		Causes: []string{"still got HTTP 201"}},
 	{Name: ClientReadsTokenOnce, Filter: "slow", Guards: []string{GuardRotationClient}, Slow: true,
 		Breaks: "the long-running client-go client reads the token once and never re-reads the file",
 		Causes: []string{"the client got HTTP 401", "the client still sent it"}},
-	{Name: BreakBeforeAll, Filter: "method:curl && rbac && !slow", Guards: []string{GuardSelfTestBeforeAll}, EnvVar: selfTestBeforeAllEnvVar,
-		Breaks: "test-only: the BeforeAll of each method's Ordered container fails (the self-test must report the skipped specs as missed)",
-		Causes: []string{"fails on purpose"}},
+	{Name: ProjectedTokenLongLived, Filter: "slow", Guards: []string{GuardTokenExpiry, GuardRotationClient}, Slow: true,
+		Breaks: "the slow specs' projected token asks 3600 s instead of the shortest lifetime, 600 s",
+		Causes: []string{"exp − iat of the projected token that asked 600 s"}},
 }
 
 // Lookup finds a fault by name.
