@@ -208,7 +208,7 @@ func runSuite(ctx context.Context, ginkgo, bin, out, name, filter, inject string
 	dir, _ := filepath.Abs(filepath.Join(out, name))
 	_ = os.RemoveAll(dir)
 	_ = os.MkdirAll(dir, 0o755)
-	env = append(env, "KEEP_CLUSTER=1", "INPOD_POD_TIMEOUT=90s", "REPORT_DIR="+dir)
+	env = append(env, "KEEP_CLUSTER=1", "INPOD_POD_TIMEOUT="+envOr("INPOD_POD_TIMEOUT", "90s"), "REPORT_DIR="+dir)
 	if inject != "" {
 		env = append(env, "INPOD_INJECT="+inject)
 	}
