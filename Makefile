@@ -112,9 +112,9 @@ rehearsal: docker tools ## Root: loopback registry as Docker's docker.io mirror;
 	bash scripts/published-rehearsal.sh
 
 .PHONY: selftest
-selftest: cluster-up ## Inject each fault, run its labels, check that exactly the guarding specs go red.
+selftest: cluster-up ## Baseline, then each fault of framework/faults.Registry: every spec with its guard labels red, the rest green → reports/selftest.md.
 	@mkdir -p $(REPORT_DIR)
-	INPOD_SELFTEST_KUBECONFIG=$(INPOD_CACHE)/kind-$(INPOD_CLUSTER).kubeconfig GINKGO=$(GINKGO) \
+	INPOD_SELFTEST_KUBECONFIG=$(INPOD_CACHE)/kind-$(INPOD_CLUSTER).kubeconfig GINKGO=$(GINKGO) LABELS='$(LABELS)' \
 	  go run ./framework/cmd/selftest
 
 .PHONY: bench

@@ -7,6 +7,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -17,36 +18,12 @@ import (
 	"github.com/inpod/inpod/framework/run"
 )
 
-// DefaultCanListPods names the fault that binds the namespace's default
-// ServiceAccount to the built-in "view" ClusterRole: the guide's "This will
-// likely fail with Forbidden" must then fail.
-const DefaultCanListPods = "default-can-list-pods"
-
-// Known lists every fault with what it breaks.
-var Known = map[string]string{
-	DefaultCanListPods: "the default ServiceAccount of each method namespace may list pods (RoleBinding to ClusterRole view)",
-}
-
-// Validate refuses unknown fault names with one line.
-func Validate(names []string) error {
-	for _, n := range names {
-		if _, ok := Known[n]; !ok {
-			return fmt.Errorf("unknown fault %q in INPOD_INJECT (known: %v)", n, keys())
-		}
-	}
-	return nil
-}
-
-func keys() []string {
-	var k []string
-	for n := range Known {
-		k = append(k, n)
-	}
-	return k
-}
-
-// GrantDefaultView applies DefaultCanListPods to ns when the run injects it.
+// GrantDefaultView applies DefaultCanListPods to ns when the run injects it. It
+// is also where the test-only BreakBeforeAll fails the method fixtures' BeforeAll.
 func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
+	if r.Config.Injects(BreakBeforeAll) {
+		return fmt.Errorf("fault %s: this BeforeAll fails on purpose", BreakBeforeAll)
+	}
 	if !r.Config.Injects(DefaultCanListPods) {
 		return nil
 	}
@@ -59,24 +36,6 @@ func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
 	defer cancel()
 	_, err := r.Proxy.Clientset().RbacV1().RoleBindings(ns).Create(cctx, rb, metav1.CreateOptions{})
 	return err
-}
-
-// SecurePodAPIServerAudience names the fault that drops the secure-pod's
-// "audience: api": its token is then for the API server, which must accept it.
-const SecurePodAPIServerAudience = "secure-pod-apiserver-audience"
-
-// KeepBoundPod names the fault that skips deleting the pod a copied token is
-// bound to: the token must then keep working and the invalidation spec go red.
-const KeepBoundPod = "bound-pod-not-deleted"
-
-// MyConfigWithoutResourceNames names the fault that drops resourceNames from the
-// guide's least-privilege rule: every ConfigMap becomes readable.
-const MyConfigWithoutResourceNames = "my-config-without-resourcenames"
-
-func init() {
-	Known[SecurePodAPIServerAudience] = "the guide's secure-pod gets a token for the API server's audience instead of api"
-	Known[KeepBoundPod] = "the pod a copied token is bound to is not deleted"
-	Known[MyConfigWithoutResourceNames] = "the my-config rule loses resourceNames: [my-config]"
 }
 
 // WidenSecurePodAudience applies SecurePodAPIServerAudience to the secure-pod.
@@ -106,21 +65,6 @@ func DropResourceNames(r *run.Run, role *rbacv1.Role) {
 	}
 }
 
-// Faults that change the guide's RBAC objects as they are deployed.
-const (
-	PodReaderBindingMissing = "pod-reader-binding-missing"
-	PodReaderNoAutomount    = "pod-reader-no-automount"
-	PodReaderRoleSecrets    = "pod-reader-role-secrets"
-	ClusterBindingMissing   = "cluster-pod-reader-binding-missing"
-)
-
-func init() {
-	Known[PodReaderBindingMissing] = "serviceaccount-rbac.yaml is deployed without pod-reader-binding"
-	Known[PodReaderNoAutomount] = "the pod-reader ServiceAccount has automountServiceAccountToken: false"
-	Known[PodReaderRoleSecrets] = "pod-reader-role also grants get/list/watch on secrets"
-	Known[ClusterBindingMissing] = "cluster-pod-reader.yaml is deployed without its ClusterRoleBinding"
-}
-
 // Mutate applies the injected faults to the objects of one guide file about to
 // be deployed and returns what is to be deployed instead.
 func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
@@ -144,20 +88,24 @@ func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
 			if r.Config.Injects(PodReaderRoleSecrets) && obj.Name == "pod-reader-role" {
 				obj.Rules[0].Resources = append(obj.Rules[0].Resources, "secrets")
 			}
+			if r.Config.Injects(NamespaceReaderNoApps) && obj.Name == "namespace-reader" {
+				for i := range obj.Rules {
+					obj.Rules[i].APIGroups = without(obj.Rules[i].APIGroups, "apps")
+				}
+			}
+			if r.Config.Injects(DeploymentManagerNoDeploy) && obj.Name == "deployment-manager" {
+				var keep []rbacv1.PolicyRule
+				for _, rule := range obj.Rules {
+					if !slices.Contains(rule.Resources, "deployments") {
+						keep = append(keep, rule)
+					}
+				}
+				obj.Rules = keep
+			}
 		}
 		out = append(out, o)
 	}
 	return out
-}
-
-// EgressToAPIDenied names the fault that puts a default-deny egress
-// NetworkPolicy into each method namespace: on a cluster that enforces
-// NetworkPolicy no pod there reaches the API server, and every red spec must
-// name the policy, not a bare timeout.
-const EgressToAPIDenied = "egress-to-api-denied"
-
-func init() {
-	Known[EgressToAPIDenied] = "a default-deny egress NetworkPolicy selects every pod of each method namespace (needs a cluster that enforces NetworkPolicy)"
 }
 
 // DenyEgress applies EgressToAPIDenied to ns when the run injects it.
@@ -176,4 +124,30 @@ func DenyEgress(ctx context.Context, r *run.Run, ns string) error {
 	defer cancel()
 	_, err := r.Proxy.Clientset().NetworkingV1().NetworkPolicies(ns).Create(cctx, np, metav1.CreateOptions{})
 	return err
+}
+
+// MutatePod applies the injected faults to the Pod of a guide file.
+func MutatePod(r *run.Run, file string, p *corev1.Pod) {
+	if r.Config.Injects(NoAPIPodAutomounts) && file == "no-api-pod.yaml" {
+		p.Spec.AutomountServiceAccountToken = nil
+	}
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, s := range list {
+		if s != drop {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ProjectedLifetime is the expirationSeconds of the slow specs' projected token:
+// seconds, or an hour under ProjectedTokenLongLived.
+func ProjectedLifetime(r *run.Run, seconds int64) int64 {
+	if r.Config.Injects(ProjectedTokenLongLived) {
+		return 3600
+	}
+	return seconds
 }

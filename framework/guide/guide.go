@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/decoder"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
 	"github.com/inpod/inpod/manifests"
@@ -132,6 +133,7 @@ func Pod(r *run.Run, file string, in AdaptInput) (*corev1.Pod, error) {
 	Adapt(r, in, objs)
 	for _, o := range objs {
 		if p, ok := o.(*corev1.Pod); ok {
+			faults.MutatePod(r, file, p)
 			return p, nil
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
 )
@@ -119,6 +120,10 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 	var entries []TableEntry
 	for _, sa := range settings {
 		for _, pod := range settings {
+			if sa == nil && pod != nil && !*pod { // the guide's no-api-pod
+				entries = append(entries, Entry(nil, sa, pod, Label(faults.GuardAutomountOff)))
+				continue
+			}
 			entries = append(entries, Entry(nil, sa, pod))
 		}
 	}
@@ -138,7 +143,7 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 		entries,
 	)
 
-	It("shows the pod's automountServiceAccountToken by jsonpath, as the guide's troubleshooting does", Label("troubleshooting"), func(ctx SpecContext) {
+	It("shows the pod's automountServiceAccountToken by jsonpath, as the guide's troubleshooting does", Label("troubleshooting", faults.GuardAutomountOff), func(ctx SpecContext) {
 		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "no-api-pod", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(p.Spec.AutomountServiceAccountToken).To(HaveValue(BeFalse()))

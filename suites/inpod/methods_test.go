@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/netcheck"
 )
 
@@ -41,7 +42,7 @@ func listedName(method, pod string) string {
 var _ = Describe("The API from inside a pod", func() {
 	for _, m := range access.Methods {
 		name := m.Name()
-		Describe(methodTitles[name], Label("method:"+name, "rbac"), Ordered, ContinueOnFailure, func() {
+		Describe(methodTitles[name], Label("method:"+name, "rbac", faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
 			var f *methodFixture
 			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m, m.Name()) })
 
@@ -53,12 +54,12 @@ var _ = Describe("The API from inside a pod", func() {
 			}
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
 
-			It("is refused listing pods as the default ServiceAccount: 403 Forbidden naming system:serviceaccount:<ns>:default, list, pods", func(ctx SpecContext) {
+			It("is refused listing pods as the default ServiceAccount: 403 Forbidden naming system:serviceaccount:<ns>:default, list, pods", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				q := listPods(f.main)
 				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
 			})
 
-			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", func(ctx SpecContext) {
+			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				res, err := access.RunGuideList(ctx, R, name, f.probes[saDefault], false)
 				Expect(err).NotTo(HaveOccurred())
 				out := strings.ReplaceAll(res.Stdout+res.Stderr, `\"`, `"`)
@@ -76,7 +77,7 @@ var _ = Describe("The API from inside a pod", func() {
 				Expect(out).To(ContainSubstring(access.ForbiddenMessage(f.user(saDefault), "list", "pods", "")))
 			})
 
-			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", func(ctx SpecContext) {
+			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				res, err := access.RunGuideList(ctx, R, name, f.probes[saPodReader], true)
 				Expect(err).NotTo(HaveOccurred())
 				if res.ExitCode != 0 || !strings.Contains(res.Stdout, listedName(name, f.logPod)) {
@@ -100,52 +101,53 @@ var _ = Describe("The API from inside a pod", func() {
 				}
 			})
 
-			It("lets pod-reader list pods in its namespace", func(ctx SpecContext) {
+			It("lets pod-reader list pods in its namespace", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := do(ctx, saPodReader, listPods(f.main))
 				Expect(out).To(access.BeAllowed())
 				Expect(out.Body).To(ContainSubstring(f.logPod))
 			})
 
-			It("lets pod-reader read pod logs (pods/log get)", func(ctx SpecContext) {
+			It("lets pod-reader read pod logs (pods/log get)", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := do(ctx, saPodReader, access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: f.main, Name: f.logPod})
 				Expect(out).To(access.BeAllowed())
 				Expect(out.Body).To(ContainSubstring(f.logLine))
 			})
 
 			for _, c := range []struct {
-				what string
-				q    func(f *methodFixture) access.Request
+				what   string
+				q      func(f *methodFixture) access.Request
+				guards []string
 			}{
 				{"creating pods", func(f *methodFixture) access.Request {
 					return access.Request{Verb: "create", Resource: "pods", Namespace: f.main, Body: podBody("created-by-pod-reader", R.Image("curl"))}
-				}},
+				}, nil},
 				{"getting secrets", func(f *methodFixture) access.Request {
 					return access.Request{Verb: "get", Resource: "secrets", Namespace: f.main, Name: "any-secret"}
-				}},
+				}, []string{faults.GuardPodReaderScope}},
 				{"listing deployments", func(f *methodFixture) access.Request {
 					return access.Request{Verb: "list", Group: "apps", Resource: "deployments", Namespace: f.main}
-				}},
-				{"listing pods in another namespace", func(f *methodFixture) access.Request { return listPods(f.other) }},
+				}, nil},
+				{"listing pods in another namespace", func(f *methodFixture) access.Request { return listPods(f.other) }, nil},
 			} {
-				It("refuses pod-reader "+c.what+": 403 Forbidden naming the ServiceAccount, verb and resource", func(ctx SpecContext) {
+				It("refuses pod-reader "+c.what+": 403 Forbidden naming the ServiceAccount, verb and resource", Label(append(c.guards, faults.GuardPodReaderToken, faults.GuardAPIReachable)...), func(ctx SpecContext) {
 					q := c.q(f)
 					Expect(do(ctx, saPodReader, q)).To(access.BeForbiddenFor(f.user(saPodReader), q))
 				})
 			}
 
-			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list pods in another namespace", func(ctx SpecContext) {
+			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list pods in another namespace", Label(faults.GuardClusterPodReader, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := do(ctx, saClusterPod, listPods(f.other))
 				Expect(out).To(access.BeAllowed())
 				Expect(out.Body).To(ContainSubstring(f.bystand))
 			})
 
-			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list namespaces", func(ctx SpecContext) {
+			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list namespaces", Label(faults.GuardClusterPodReader, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := do(ctx, saClusterPod, access.Request{Verb: "list", Resource: "namespaces"})
 				Expect(out).To(access.BeAllowed())
 				Expect(out.Body).To(ContainSubstring(f.other))
 			})
 
-			It("lets namespace-reader read in the core, apps and batch groups", func(ctx SpecContext) {
+			It("lets namespace-reader read in the core, apps and batch groups", Label(faults.GuardNamespaceReader, faults.GuardAPIReachable), func(ctx SpecContext) {
 				for _, q := range []access.Request{
 					listPods(f.main),
 					{Verb: "get", Resource: "configmaps", Namespace: f.main, Name: "kube-root-ca.crt"},
@@ -156,7 +158,7 @@ var _ = Describe("The API from inside a pod", func() {
 				}
 			})
 
-			It("refuses namespace-reader writes: 403 Forbidden for create configmaps and delete pods", func(ctx SpecContext) {
+			It("refuses namespace-reader writes: 403 Forbidden for create configmaps and delete pods", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 				for _, q := range []access.Request{
 					{Verb: "create", Resource: "configmaps", Namespace: f.main, Body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"written","labels":` + runLabelsJSON() + `}}`},
 					{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim},
@@ -169,7 +171,7 @@ var _ = Describe("The API from inside a pod", func() {
 			for _, step := range []struct{ verb, body string }{
 				{"create", ""}, {"update", ""}, {"patch", `{"metadata":{"labels":{"patched":"yes"}}}`}, {"delete", ""},
 			} {
-				It("lets deployment-manager "+step.verb+" a Deployment", func(ctx SpecContext) {
+				It("lets deployment-manager "+step.verb+" a Deployment", Label(faults.GuardDeploymentManager, faults.GuardAPIReachable), func(ctx SpecContext) {
 					q := access.Request{Verb: step.verb, Group: "apps", Resource: "deployments", Namespace: f.main, Body: step.body}
 					switch step.verb {
 					case "create":
@@ -183,17 +185,17 @@ var _ = Describe("The API from inside a pod", func() {
 				})
 			}
 
-			It("lets deployment-manager delete a pod", func(ctx SpecContext) {
+			It("lets deployment-manager delete a pod", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 				Expect(do(ctx, saDeployer, access.Request{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim})).To(access.BeAllowed())
 			})
 
-			It("refuses deployment-manager creating pods: 403 Forbidden", func(ctx SpecContext) {
+			It("refuses deployment-manager creating pods: 403 Forbidden", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 				q := access.Request{Verb: "create", Resource: "pods", Namespace: f.main, Body: podBody("created-by-deployer", R.Image("curl"))}
 				Expect(do(ctx, saDeployer, q)).To(access.BeForbiddenFor(f.user(saDeployer), q))
 			})
 
 			if name == "kubectl" {
-				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", func(ctx SpecContext) {
+				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 					t := f.probes[saPodReader]
 					res, err := podsExec(ctx, t, "kubectl", "--token=invalid", "get", "pods")
 					Expect(err).NotTo(HaveOccurred())

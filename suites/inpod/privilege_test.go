@@ -71,13 +71,13 @@ var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"
 	}
 	listCM := func() access.Request { return access.Request{Verb: "list", Resource: "configmaps", Namespace: ns} }
 
-	It("lets the resourceNames rule get ConfigMap my-config from inside a pod", func(ctx SpecContext) {
+	It("lets the resourceNames rule get ConfigMap my-config from inside a pod", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 		out, err := access.Curl{}.Do(ctx, R, target, getCM("my-config"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(out).To(access.BeAllowed())
 	})
 
-	It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps from inside a pod: 403 Forbidden", func(ctx SpecContext) {
+	It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps from inside a pod: 403 Forbidden", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
 		for _, q := range []access.Request{getCM("other-config"), listCM()} {
 			out, err := access.Curl{}.Do(ctx, R, target, q)
 			Expect(err).NotTo(HaveOccurred())
@@ -85,7 +85,7 @@ var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"
 		}
 	})
 
-	It("answers the same through can-i: my-config yes, other-config no, list no", func(ctx SpecContext) {
+	It("answers the same through can-i: my-config yes, other-config no, list no", Label(faults.GuardLeastPrivilege), func(ctx SpecContext) {
 		for check, want := range map[rbac.Check]bool{
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "my-config"}:    true,
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "other-config"}: false,
@@ -142,8 +142,15 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 	var f *methodFixture
 	BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, access.Kubectl{}, "can-i") })
 
+	canIGuards := map[string][]string{
+		saDefault:    {faults.GuardDefaultForbidden},
+		saPodReader:  {faults.GuardPodReaderBinding, faults.GuardPodReaderScope},
+		saNSReader:   {faults.GuardNamespaceReader},
+		saDeployer:   {faults.GuardDeploymentManager},
+		saClusterPod: {faults.GuardClusterPodReader},
+	}
 	for _, sa := range []string{saDefault, saPodReader, saNSReader, saDeployer, saClusterPod} {
-		It("agrees with the real requests for "+sa+": can-i --as from outside, can-i inside the pod, and the request itself", func(ctx SpecContext) {
+		It("agrees with the real requests for "+sa+": can-i --as from outside, can-i inside the pod, and the request itself", Label(canIGuards[sa]...), func(ctx SpecContext) {
 			user := f.user(sa)
 			saNS, saName := f.main, sa
 			if sa == saClusterPod {
@@ -175,7 +182,7 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 		})
 	}
 
-	It("lists pod-reader's rules with can-i --list --as from outside: the guide's pods and pods/log rules", func(ctx SpecContext) {
+	It("lists pod-reader's rules with can-i --list --as from outside: the guide's pods and pods/log rules", Label(faults.GuardPodReaderBinding), func(ctx SpecContext) {
 		cs, err := rbac.As(R.Proxy.RESTConfig(), f.user(saPodReader))
 		Expect(err).NotTo(HaveOccurred())
 		rules, err := rbac.Rules(ctx, cs, f.main)

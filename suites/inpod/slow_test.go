@@ -1,115 +1,252 @@
 package inpod_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
+	utilexec "k8s.io/client-go/util/exec"
+
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/tokens"
 )
 
-var _ = Describe("Token lifetimes over time", Label("slow", "projected-token"), func() {
-	It("honours a 600 s token until its exp and answers 401 after it", func(ctx SpecContext) {
-		ns := newNamespace(ctx, "expiry")
-		tok, err := tokens.Request(ctx, R.Proxy.Clientset(), ns, "default", 600)
-		Expect(err).NotTo(HaveOccurred())
-		c, err := tokens.Decode(tok)
-		Expect(err).NotTo(HaveOccurred())
-		_, code, err := tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(code).To(Equal(201), "a fresh token should authenticate")
+// shortestTokenSeconds is the shortest lifetime the API server grants a
+// ServiceAccount token (TokenRequest and projected volumes alike refuse
+// expirationSeconds below 600; the tokens spec shows the refusal of 599).
+const shortestTokenSeconds = 600
 
-		exp := time.Unix(c.Expiry, 0)
-		By(fmt.Sprintf("waiting for the token's exp (%s) to pass", exp.UTC().Format(time.TimeOnly)))
-		var last int
-		err = wait.For(func(context.Context) (bool, error) {
-			_, last, err = tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
-			if err == nil && last == 401 {
-				return true, nil
-			}
-			if time.Now().Before(exp.Add(-5 * time.Second)) {
-				Expect(last).To(Equal(201), "the token stopped working before its exp")
-			}
-			return false, nil
-		}, wait.WithContext(ctx), wait.WithTimeout(time.Until(exp)+2*time.Minute), wait.WithInterval(10*time.Second))
-		Expect(err).NotTo(HaveOccurred(), "the token still got HTTP %d two minutes after its exp", last)
-		Expect(time.Now()).To(BeTemporally(">=", exp.Add(-5*time.Second)), "401 came before exp")
-	}, NodeTimeout(15*time.Minute))
+// sentToken is one line of the Go probe's `loop`: the code it got and the claims
+// of the token it sent (from the request's Authorization header) and of the file.
+type sentToken struct {
+	Time  int64  `json:"time"`
+	Code  int    `json:"code"`
+	Error string `json:"error"`
+	Sent  struct {
+		IAT int64  `json:"iat"`
+		Exp int64  `json:"exp"`
+		JTI string `json:"jti"`
+	} `json:"sent"`
+}
 
-	It("rotates a 600 s projected token in the file, and a client-go client that re-reads it keeps getting 200", Label("method:go"), func(ctx SpecContext) {
-		ns := newNamespace(ctx, "rotation")
-		// kube-api-access as the kubelet would project it, but living 600 s, so the
-		// kubelet refreshes it after ~80 % of that.
-		vol := corev1.Volume{Name: "short-token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+func (l sentToken) String() string {
+	return fmt.Sprintf("at %s HTTP %d sending iat %s exp %s jti %s", clock(l.Time), l.Code, clock(l.Sent.IAT), clock(l.Sent.Exp), l.Sent.JTI)
+}
+
+func clock(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.TimeOnly) }
+
+func claimsLine(c tokens.Claims) string {
+	return fmt.Sprintf("iat %d (%s) exp %d (%s) jti %s, exp − iat = %d s", c.IssuedAt, clock(c.IssuedAt), c.Expiry, clock(c.Expiry), c.ID, c.Lifetime())
+}
+
+var _ = Describe("A 600 s projected token over its lifetime, from inside the pod", Label("slow", "projected-token", "method:curl", "method:go"), Ordered, func() {
+	const pod = "rotating"
+	var (
+		ns    string
+		first tokens.Claims
+		want  int64 // the lifetime the API server grants a 600 s request
+	)
+	// Both specs hold only if the first token lives as asked: the waits are
+	// bounded by its exp.
+	shortLived := func() {
+		Expect(first.Lifetime()).To(Equal(want), "exp − iat of the projected token that asked %d s", shortestTokenSeconds)
+	}
+	// exec runs cmd in one container of the two-container pod.
+	exec := func(ctx context.Context, container string, cmd ...string) (pods.ExecResult, error) {
+		cctx, cancel := R.Ctx(ctx)
+		defer cancel()
+		var out, errb bytes.Buffer
+		err := R.Proxy.Client().Resources().ExecInPod(cctx, ns, pod, container, cmd, &out, &errb)
+		res := pods.ExecResult{Stdout: out.String(), Stderr: errb.String()}
+		var exit utilexec.ExitError
+		if errors.As(err, &exit) {
+			res.ExitCode, err = exit.ExitStatus(), nil
+		}
+		return res, err
+	}
+	// curlAPI sends GET /api from the curl container with the token in file; it
+	// returns the HTTP code and the Status reason (empty on success).
+	curlAPI := func(ctx context.Context, file string) (int, string, error) {
+		res, err := exec(ctx, "curl", "sh", "-c", `curl -sS --max-time 20 --cacert `+saTokenDir+`/ca.crt -H "Authorization: Bearer $(cat `+file+`)" -w '\n%{http_code}' https://kubernetes.default.svc/api`)
+		if err != nil {
+			return 0, "", err
+		}
+		if res.ExitCode != 0 {
+			return 0, "", fmt.Errorf("curl exit %d: %s", res.ExitCode, res.Stderr)
+		}
+		body, codeLine := "", strings.TrimSpace(res.Stdout)
+		if i := strings.LastIndex(res.Stdout, "\n"); i >= 0 {
+			body, codeLine = res.Stdout[:i], strings.TrimSpace(res.Stdout[i+1:])
+		}
+		code, err := strconv.Atoi(codeLine)
+		if err != nil {
+			return 0, "", fmt.Errorf("no HTTP code in curl's output %q", res.Stdout)
+		}
+		var st metav1.Status
+		_ = json.Unmarshal([]byte(body), &st)
+		return code, string(st.Reason), nil
+	}
+	readToken := func(ctx context.Context, file string) tokens.Claims {
+		res, err := exec(ctx, "curl", "cat", file)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.ExitCode).To(BeZero(), "cat %s: %s", file, res.Stderr)
+		c, err := tokens.Decode(res.Stdout)
+		Expect(err).NotTo(HaveOccurred())
+		return c
+	}
+
+	BeforeAll(func(ctx SpecContext) {
+		ns = newNamespace(ctx, "rotation")
+		want = shortestTokenSeconds
+		if granted, err := R.Facts.APIServer.Granted(shortestTokenSeconds); err == nil {
+			want = granted
+			AddReportEntry("token-lifetime-flags", fmt.Sprintf("%d s asked; the API server's flags (%s) grant %d s", shortestTokenSeconds, R.Facts.APIServer.Source, granted))
+		} else {
+			AddReportEntry("token-lifetime-flags", fmt.Sprintf("%d s asked; the API server's flags are unknown (%v): expecting %d s", shortestTokenSeconds, err, want))
+		}
+		// kube-api-access as the kubelet projects it, but living 600 s; the kubelet
+		// refreshes it once 80 % of that has passed.
+		token := corev1.Volume{Name: "short-token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{
-				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To[int64](600)}},
+				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(faults.ProjectedLifetime(R, shortestTokenSeconds))}},
 				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
 					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
 				{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
 					FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
 			},
 		}}}
-		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{
-			Namespace: ns, Name: "rotating", Image: R.Image("go"), AutomountToken: ptr.To(false),
-			// /readyz is allowed to every identity; the client's answer is what counts.
-			Command: []string{"/app/inpod-request", "loop", "/readyz", "5"},
-			Volumes: []corev1.Volume{vol},
-			Mounts:  []corev1.VolumeMount{{Name: "short-token", MountPath: saTokenDir, ReadOnly: true}},
+		scratch := corev1.Volume{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+		tokenMount := corev1.VolumeMount{Name: "short-token", MountPath: saTokenDir, ReadOnly: true}
+		p := pods.ProbePod(R, pods.RunProbeInput{
+			Namespace: ns, Name: pod, Image: R.Image("curl"), AutomountToken: ptr.To(false),
+			Volumes: []corev1.Volume{token, scratch},
+			Mounts:  []corev1.VolumeMount{tokenMount, {Name: "tmp", MountPath: "/tmp"}},
 		})
+		p.Spec.Containers[0].Name = "curl"
+		loop := "loop"
+		if R.Config.Injects(faults.ClientReadsTokenOnce) {
+			loop = "loop-static"
+		}
+		// The client-go client that runs all along: one clientset, GET /api every 5 s
+		// (200 for any authenticated identity, 401 for a refused token).
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "client", Image: R.Image("go"),
+			Command: []string{"/app/inpod-request", loop, "/api", "5"}, VolumeMounts: []corev1.VolumeMount{tokenMount}})
+		pods.Restricted(&p.Spec)
+		_, err := pods.Create(ctx, R, p)
 		Expect(err).NotTo(HaveOccurred())
 
-		type line struct {
-			Time  int64  `json:"time"`
-			Code  int    `json:"code"`
-			IAT   int64  `json:"iat"`
-			Error string `json:"error"`
-		}
-		var lines []line
-		read := func(ctx context.Context) ([]line, error) {
-			raw, err := R.Proxy.Clientset().CoreV1().Pods(ns).GetLogs("rotating", &corev1.PodLogOptions{}).DoRaw(ctx)
+		By("saving the mounted token inside the pod as /tmp/first")
+		res, err := exec(ctx, "curl", "cp", saTokenDir+"/token", "/tmp/first")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.ExitCode).To(BeZero(), "cp: %s", res.Stderr)
+		first = readToken(ctx, "/tmp/first")
+		AddReportEntry("first token (saved as /tmp/first)", claimsLine(first))
+		code, reason, err := curlAPI(ctx, "/tmp/first")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(200), "the saved token, still fresh, got HTTP %d %s from GET /api", code, reason)
+	})
+
+	It("refuses the saved first token with 401 Unauthorized once its exp has passed, and answers 200 to the token the kubelet rotated into the file", Label(faults.GuardTokenExpiry), func(ctx SpecContext) {
+		shortLived()
+		exp := time.Unix(first.Expiry, 0)
+		By(fmt.Sprintf("sending the saved token from inside the pod every 10 s until it is refused (exp %s)", exp.UTC().Format(time.TimeOnly)))
+		var (
+			code    int
+			reason  string
+			refused time.Time
+		)
+		err := wait.For(func(ctx context.Context) (bool, error) {
+			var err error
+			code, reason, err = curlAPI(ctx, "/tmp/first")
 			if err != nil {
-				return nil, err
+				return false, nil // a failed exec is retried; the timeout says what was last seen
 			}
-			var out []line
+			if code == 401 {
+				refused = time.Now()
+				return true, nil
+			}
+			if code != 200 {
+				return false, fmt.Errorf("the saved token got HTTP %d %s at %s, neither 200 nor 401", code, reason, time.Now().UTC().Format(time.TimeOnly))
+			}
+			return false, nil
+		}, wait.WithContext(ctx), wait.WithTimeout(time.Until(exp)+3*time.Minute), wait.WithInterval(10*time.Second))
+		Expect(err).NotTo(HaveOccurred(), "the saved token (exp %s) still got HTTP %d %s at %s", exp.UTC().Format(time.TimeOnly), code, reason, time.Now().UTC().Format(time.TimeOnly))
+		AddReportEntry("saved first token after exp", fmt.Sprintf("HTTP %d %s at %s, %s after its exp", code, reason, refused.UTC().Format(time.TimeOnly), refused.Sub(exp).Round(time.Second)))
+		Expect(refused).To(BeTemporally(">=", exp), "the saved token was refused before its exp")
+		Expect(reason).To(Equal("Unauthorized"), "the Status reason of the 401")
+
+		By("sending the token now in the file, which the kubelet rotated")
+		rotated := readToken(ctx, saTokenDir+"/token")
+		rcode, rreason, err := curlAPI(ctx, saTokenDir+"/token")
+		Expect(err).NotTo(HaveOccurred())
+		AddReportEntry("rotated token (the file after exp)", claimsLine(rotated)+fmt.Sprintf("; GET /api → HTTP %d %s", rcode, rreason))
+		Expect(rotated.ID).NotTo(Equal(first.ID), "the file still holds the first token (jti %s)", first.ID)
+		Expect(rotated.IssuedAt).To(BeNumerically(">", first.IssuedAt), "the file's token is not newer than the first")
+		Expect(rcode).To(Equal(200), "the rotated token got HTTP %d %s", rcode, rreason)
+	}, NodeTimeout(14*time.Minute))
+
+	It("keeps a client-go client that has run in the pod all along at 200 after the first token's exp, sending a token whose iat and jti differ from the first", Label(faults.GuardRotationClient), func(ctx SpecContext) {
+		shortLived()
+		// Past exp plus the API server's 60 s leeway for expired tokens: the first
+		// token is refused by then (the previous spec shows it).
+		after := time.Unix(first.Expiry, 0).Add(61 * time.Second)
+		var lines []sentToken
+		read := func(ctx context.Context) error {
+			raw, err := R.Proxy.Clientset().CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: "client"}).DoRaw(ctx)
+			if err != nil {
+				return err
+			}
+			lines = nil
 			for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-				var x line
-				if json.Unmarshal([]byte(l), &x) == nil {
-					out = append(out, x)
+				var x sentToken
+				if json.Unmarshal([]byte(l), &x) == nil && x.Time != 0 {
+					lines = append(lines, x)
 				}
 			}
-			return out, nil
+			return nil
 		}
-		rotatedAfter := func(ls []line) int {
-			for i := 1; i < len(ls); i++ {
-				if ls[i].IAT != 0 && ls[i].IAT != ls[0].IAT {
-					return i
-				}
-			}
-			return -1
-		}
-		By("waiting for the kubelet to replace the token file (bounded: 600 s lifetime)")
-		err = wait.For(func(ctx context.Context) (bool, error) {
-			ls, err := read(ctx)
-			if err != nil {
+		By(fmt.Sprintf("waiting for the client's requests after %s", after.UTC().Format(time.TimeOnly)))
+		err := wait.For(func(ctx context.Context) (bool, error) {
+			if read(ctx) != nil || len(lines) == 0 {
 				return false, nil
 			}
-			lines = ls
-			i := rotatedAfter(ls)
-			return i > 0 && len(ls) >= i+3, nil
-		}, wait.WithContext(ctx), wait.WithTimeout(11*time.Minute), wait.WithInterval(15*time.Second))
-		Expect(err).NotTo(HaveOccurred(), "no rotation seen in %d log lines", len(lines))
-		AddReportEntry("token-rotation", fmt.Sprintf("rotated after %d s of a 600 s token", lines[rotatedAfter(lines)].IAT-lines[0].IAT))
+			return lines[len(lines)-1].Time > after.Add(10*time.Second).Unix(), nil
+		}, wait.WithContext(ctx), wait.WithTimeout(time.Until(after)+2*time.Minute), wait.WithInterval(10*time.Second))
+		Expect(err).NotTo(HaveOccurred(), "the client logged %d requests, none 10 s after %s", len(lines), after.UTC().Format(time.TimeOnly))
+
+		var sentFirst, late []sentToken
 		for _, l := range lines {
-			Expect(l.Code).To(Equal(200), "at %s the client got %d %s", time.Unix(l.Time, 0).UTC().Format(time.TimeOnly), l.Code, l.Error)
+			if l.Sent.JTI == first.ID {
+				sentFirst = append(sentFirst, l)
+			}
+			if l.Time > after.Unix() {
+				late = append(late, l)
+			}
 		}
-	}, NodeTimeout(15*time.Minute))
+		Expect(sentFirst).NotTo(BeEmpty(), "no request of the client sent the first token (jti %s); its first line: %s", first.ID, lines[0])
+		AddReportEntry("client-go: first request", lines[0].String())
+		AddReportEntry("client-go: last request with the first token", sentFirst[len(sentFirst)-1].String())
+		AddReportEntry("client-go: last request", lines[len(lines)-1].String())
+		AddReportEntry("client-go: requests after the first token's exp + 61 s", fmt.Sprintf("%d of %d requests", len(late), len(lines)))
+		for _, l := range lines {
+			Expect(l.Code).To(Equal(200), "the client got HTTP %d %s; the request %s", l.Code, l.Error, l)
+		}
+		for _, l := range late {
+			Expect(l.Sent.JTI).NotTo(Equal(first.ID), "after the first token's exp the client still sent it: %s", l)
+			Expect(l.Sent.IAT).NotTo(Equal(first.IssuedAt), "after the first token's exp the client sent a token of the same iat: %s", l)
+		}
+	}, NodeTimeout(10*time.Minute))
 })

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/pods"
 )
@@ -25,7 +26,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 		target = access.Target{Namespace: ns, Pod: "curl-test"}
 	})
 
-	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP (the guide's nslookup check)", Label("troubleshooting"), func(ctx SpecContext) {
+	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP (the guide's nslookup check)", Label("troubleshooting", faults.GuardAPIReachable), func(ctx SpecContext) {
 		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		res, err := pods.Exec(ctx, R, ns, target.Pod, "getent", "hosts", "kubernetes.default.svc")
@@ -34,14 +35,14 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 		Expect(strings.Fields(res.Stdout)).To(ContainElement(svc.Spec.ClusterIP))
 	})
 
-	It("is refused listing pods with the mounted token: HTTP 403 Forbidden naming system:serviceaccount:<ns>:default", func(ctx SpecContext) {
+	It("is refused listing pods with the mounted token: HTTP 403 Forbidden naming system:serviceaccount:<ns>:default", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 		q := access.Request{Verb: "list", Resource: "pods", Namespace: ns}
 		out, err := access.Curl{}.Do(ctx, R, target, q)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(out).To(access.BeForbiddenFor(access.ServiceAccountUser(ns, "default"), q))
 	})
 
-	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting"), func(ctx SpecContext) {
+	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting", faults.GuardAPIReachable), func(ctx SpecContext) {
 		res, err := pods.Exec(ctx, R, ns, target.Pod, "curl", "-sk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.ExitCode).To(BeZero(), "curl https://kubernetes.default.svc/healthz got no HTTP answer (curl exit %d): %s", res.ExitCode, netcheck.Explain(res.Stderr))

@@ -57,7 +57,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(st.User.Extra).To(HaveKeyWithValue("authentication.kubernetes.io/pod-uid", ConsistOf(string(p.UID))))
 	})
 
-	It("gives the guide's secure-pod a projected token with aud [api], exp − iat = 3600, the ServiceAccount as sub, bound to the pod", func(ctx SpecContext) {
+	It("gives the guide's secure-pod a projected token with aud [api], exp − iat = 3600, the ServiceAccount as sub, bound to the pod", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
 		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "secure-pod", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		c, err := tokens.Decode(readFile(ctx, ns, "secure-pod", "/var/run/secrets/tokens/token"))
@@ -70,14 +70,14 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(c.Kubernetes.Pod.UID).To(Equal(string(p.UID)))
 	})
 
-	It("answers 401 Unauthorized, not 403, when the secure-pod's audience-bound token is used against the API server", func(ctx SpecContext) {
+	It("answers 401 Unauthorized, not 403, when the secure-pod's audience-bound token is used against the API server", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
 		res, err := pods.Exec(ctx, R, ns, "secure-pod", "sh", "-c",
 			`curl -sS --max-time 20 --cacert `+saTokenDir+`/ca.crt -H "Authorization: Bearer $(cat /var/run/secrets/tokens/token)" -w '\n%{http_code}' https://kubernetes.default.svc/api/v1/namespaces/`+ns+`/pods`)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(access.ParseCurl(access.Request{Verb: "list", Resource: "pods", Namespace: ns}, res)).To(access.BeUnauthorized())
 	})
 
-	It("authenticates the secure-pod's token in a TokenReview for audience api, and not for the API server's audience", func(ctx SpecContext) {
+	It("authenticates the secure-pod's token in a TokenReview for audience api, and not for the API server's audience", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
 		tok := readFile(ctx, ns, "secure-pod", "/var/run/secrets/tokens/token")
 		st, err := tokens.Review(ctx, R.Proxy.Clientset(), tok, "api")
 		Expect(err).NotTo(HaveOccurred())
@@ -137,7 +137,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(c.Lifetime()).To(BeEquivalentTo(600))
 	})
 
-	It("stops honouring a pod's mounted token once the pod is deleted, and a new pod of the same name does not revive it", func(ctx SpecContext) {
+	It("stops honouring a pod's mounted token once the pod is deleted, and a new pod of the same name does not revive it", Label(faults.GuardBoundToken), func(ctx SpecContext) {
 		const victim = "bound-token"
 		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())

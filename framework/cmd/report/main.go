@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -26,7 +27,7 @@ func main() {
 		os.Exit(1)
 	}
 	s := report.Summarize(reports)
-	md := s.Markdown()
+	md := s.Markdown() + selfTestLink(dir)
 	for name, body := range map[string]string{"summary.md": md, "summary.html": s.HTML()} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "report:", err)
@@ -54,4 +55,15 @@ func load(dir string) ([]types.Report, error) {
 		return nil, fmt.Errorf("unreadable %s/report.json: %w", dir, err)
 	}
 	return reports, nil
+}
+
+// selfTestLink points the summary at the last `make selftest` table, when one
+// was written into the same directory.
+func selfTestLink(dir string) string {
+	raw, err := os.ReadFile(filepath.Join(dir, "selftest.md"))
+	if err != nil {
+		return ""
+	}
+	caught, notCaught := strings.Count(string(raw), "| caught |"), strings.Count(string(raw), "| NOT caught")
+	return fmt.Sprintf("\n## Self-test\n\n[selftest.md](selftest.md): %d faults caught, %d NOT caught (make selftest: a clean baseline, then each fault must turn every spec carrying its guard labels red and leave the rest green).\n", caught, notCaught)
 }

@@ -6,8 +6,13 @@
 //	inpod-request sleep                    keep the container running
 //	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
 //	inpod-request loop PATH SECONDS        GET PATH every SECONDS with one long-lived
-//	                                       client, one JSON line each (with the mounted
-//	                                       token's iat, to see the kubelet rotate it)
+//	                                       client, one JSON line each: the code, and the
+//	                                       iat/exp/jti of the token the client sent (read
+//	                                       from the request's Authorization header) and of
+//	                                       the mounted file, to see the kubelet rotate it
+//	inpod-request loop-static PATH SECONDS the same with a client that reads the token
+//	                                       once and never again (a self-test fault: a
+//	                                       client that ignores rotation)
 package main
 
 import (
@@ -16,10 +21,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -45,8 +52,8 @@ func main() {
 		<-sig
 		return
 	}
-	if len(os.Args) == 4 && os.Args[1] == "loop" {
-		loop(os.Args[2], os.Args[3])
+	if len(os.Args) == 4 && (os.Args[1] == "loop" || os.Args[1] == "loop-static") {
+		loop(os.Args[2], os.Args[3], os.Args[1] == "loop-static")
 		return
 	}
 	if len(os.Args) < 3 {
@@ -102,8 +109,12 @@ func do(method, path, body string) outcome {
 }
 
 // loop keeps one clientset, as a long-running controller does: client-go re-reads
-// the token file behind InClusterConfig, so a rotated token is picked up.
-func loop(path, every string) {
+// the token file behind InClusterConfig, so a rotated token is picked up. Each
+// line names the claims of the token the client actually sent, taken from the
+// request's Authorization header (WrapTransport sits inside client-go's bearer
+// token round tripper, so it sees the header that went out). static makes the
+// client read the token once and keep it, as a client that ignores rotation does.
+func loop(path, every string, static bool) {
 	interval, err := time.ParseDuration(every + "s")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loop: bad interval:", err)
@@ -114,7 +125,21 @@ func loop(path, every string) {
 		fmt.Fprintln(os.Stderr, "loop:", err)
 		os.Exit(1)
 	}
+	if static {
+		cfg.BearerTokenFile = "" // keep the token read at start, never re-read it
+	}
 	cfg.Timeout = 10 * time.Second
+	var mu sync.Mutex
+	var sent claims
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			c := claimsOf(strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer "))
+			mu.Lock()
+			sent = c
+			mu.Unlock()
+			return rt.RoundTrip(req)
+		})
+	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loop:", err)
@@ -122,9 +147,16 @@ func loop(path, every string) {
 	}
 	enc := json.NewEncoder(os.Stdout)
 	for {
+		mu.Lock()
+		sent = claims{}
+		mu.Unlock()
 		var code int
 		err := cs.Discovery().RESTClient().Get().AbsPath(path).Do(context.Background()).StatusCode(&code).Error()
-		line := map[string]any{"time": time.Now().Unix(), "code": code, "iat": tokenIssuedAt()}
+		raw, _ := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/token")
+		mu.Lock()
+		line := map[string]any{"time": time.Now().Unix(), "code": code, "sent": sent, "file": claimsOf(string(raw)),
+			"iat": claimsOf(string(raw)).IssuedAt}
+		mu.Unlock()
 		if err != nil && code == 0 {
 			line["error"] = err.Error()
 		}
@@ -133,25 +165,31 @@ func loop(path, every string) {
 	}
 }
 
-// tokenIssuedAt is the iat claim of the mounted token, read afresh.
-func tokenIssuedAt() int64 {
-	raw, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/token")
-	if err != nil {
-		return 0
-	}
-	parts := strings.Split(string(raw), ".")
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// claims are the JWT claims that tell two tokens apart.
+type claims struct {
+	IssuedAt int64  `json:"iat"`
+	Expiry   int64  `json:"exp"`
+	ID       string `json:"jti"`
+}
+
+// claimsOf decodes a JWT's payload (no verification: the API server does that);
+// zero claims when tok is not a JWT.
+func claimsOf(tok string) claims {
+	parts := strings.Split(strings.TrimSpace(tok), ".")
 	if len(parts) != 3 {
-		return 0
+		return claims{}
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
-		return 0
+		return claims{}
 	}
-	var c struct {
-		IssuedAt int64 `json:"iat"`
-	}
+	var c claims
 	_ = json.Unmarshal(payload, &c)
-	return c.IssuedAt
+	return c
 }
 
 func clip(s string) string {

@@ -1,0 +1,192 @@
+package faults
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Labels are the contract between specs and faults: a spec carries the guard
+// labels of the properties it checks (Ginkgo Label), and each fault names the
+// guard labels whose specs must go red when it is injected. The self-test selects
+// specs by these labels only, never by title.
+const (
+	GuardDefaultForbidden   = "guards:default-sa-forbidden"    // the default ServiceAccount is refused listing pods
+	GuardPodReaderBinding   = "guards:pod-reader-binding"      // pod-reader-binding lets pod-reader read pods and logs
+	GuardPodReaderToken     = "guards:pod-reader-token"        // pod-reader's pods carry its mounted token
+	GuardPodReaderScope     = "guards:pod-reader-role-scope"   // pod-reader-role grants nothing beyond pods and pods/log
+	GuardClusterPodReader   = "guards:cluster-pod-reader"      // the ClusterRoleBinding gives cluster-wide pod/namespace reads
+	GuardNamespaceReader    = "guards:namespace-reader"        // namespace-reader reads the core, apps and batch groups
+	GuardDeploymentManager  = "guards:deployment-manager"      // deployment-manager writes Deployments
+	GuardLeastPrivilege     = "guards:least-privilege"         // the resourceNames rule allows my-config only
+	GuardAPIReachable       = "guards:api-reachable"           // a pod reaches kubernetes.default.svc
+	GuardAutomountOff       = "guards:automount-off"           // the guide's no-api-pod has no token
+	GuardProjectedAudience  = "guards:projected-audience"      // the secure-pod's token is for audience api only
+	GuardBoundToken         = "guards:bound-token"             // a pod's token dies with the pod
+	GuardTokenExpiry        = "guards:token-expiry"            // a saved projected token is refused after its exp (slow)
+	GuardRotationClient     = "guards:token-rotation-client"   // a long-running client-go client follows rotation (slow)
+	GuardSelfTestBeforeAll  = "guards:selftest-beforeall"      // test-only: the specs a broken BeforeAll skips
+	selfTestBeforeAllEnvVar = "INPOD_SELFTEST_BREAK_BEFOREALL" // must be 1 for the test-only fault
+)
+
+// Guards lists every guard label with the property it stands for.
+var Guards = map[string]string{
+	GuardDefaultForbidden:  "the default ServiceAccount is refused listing pods (403 Forbidden)",
+	GuardPodReaderBinding:  "pod-reader-binding lets pod-reader list pods and read logs",
+	GuardPodReaderToken:    "pod-reader's pods carry its mounted token",
+	GuardPodReaderScope:    "pod-reader-role grants nothing beyond pods and pods/log",
+	GuardClusterPodReader:  "cluster-pod-reader-binding gives pod-reader cluster-wide pod and namespace reads",
+	GuardNamespaceReader:   "namespace-reader reads the core, apps and batch groups",
+	GuardDeploymentManager: "deployment-manager creates, updates, patches and deletes Deployments",
+	GuardLeastPrivilege:    "the resourceNames rule allows ConfigMap my-config and nothing else",
+	GuardAPIReachable:      "a pod reaches the API server at kubernetes.default.svc",
+	GuardAutomountOff:      "automountServiceAccountToken: false on the pod leaves it without a token",
+	GuardProjectedAudience: "the secure-pod's projected token is for audience api, not the API server",
+	GuardBoundToken:        "a pod-bound token stops working once its pod is deleted",
+	GuardTokenExpiry:       "a projected token saved in the pod is refused (401) after its exp; the rotated file works",
+	GuardRotationClient:    "a client-go client running all along sends the rotated token after the first one's exp",
+	GuardSelfTestBeforeAll: "test-only: the specs of an Ordered container whose BeforeAll the test-only fault breaks",
+}
+
+// Fault is one broken property: how it is injected, which specs must go red, and
+// the phrases a red spec's message must contain (one of them) to count as red
+// for this cause.
+type Fault struct {
+	Name   string
+	Breaks string
+	// Guards are the guard labels of the specs that must go red.
+	Guards []string
+	// Filter is the Ginkgo label filter of the self-test's run: the guarding specs
+	// and their neighbours, which must stay green.
+	Filter string
+	Causes []string
+	// Cluster: the self-test breaks the cluster itself (not INPOD_INJECT).
+	Cluster bool
+	// Profile, when set, is the cluster profile the fault needs.
+	Profile string
+	// Slow faults run only when the self-test's LABELS include slow.
+	Slow bool
+	// EnvVar, when set, must be "1" for the fault to be injected at all (test-only faults).
+	EnvVar string
+}
+
+// Fault names.
+const (
+	DefaultCanListPods           = "default-can-list-pods"
+	PodReaderBindingMissing      = "pod-reader-binding-missing"
+	PodReaderNoAutomount         = "pod-reader-no-automount"
+	PodReaderRoleSecrets         = "pod-reader-role-secrets"
+	ClusterBindingMissing        = "cluster-pod-reader-binding-missing"
+	NamespaceReaderNoApps        = "namespace-reader-role-no-apps"
+	DeploymentManagerNoDeploy    = "deployment-manager-no-deployments"
+	MyConfigWithoutResourceNames = "my-config-without-resourcenames"
+	ClusterDNSDown               = "cluster-dns-down"
+	EgressToAPIDenied            = "egress-to-api-denied"
+	NoAPIPodAutomounts           = "no-api-pod-automount-dropped"
+	SecurePodAPIServerAudience   = "secure-pod-apiserver-audience"
+	KeepBoundPod                 = "bound-pod-not-deleted"
+	ClientReadsTokenOnce         = "client-reads-token-once"
+	ProjectedTokenLongLived      = "projected-token-long-lived"
+	BreakBeforeAll               = "break-beforeall"
+)
+
+const (
+	rbacRun    = "rbac && !slow"
+	curlRun    = "((method:curl && rbac) || smoke) && !slow"
+	tokenRun   = "(projected-token || automount) && !slow"
+	forbidden  = "Forbidden"
+	allowedNot = "the request was allowed"
+)
+
+// Registry is every fault, the one list the suite (INPOD_INJECT) and the
+// self-test read.
+var Registry = []Fault{
+	{Name: BreakBeforeAll, Filter: curlRun, Guards: []string{GuardSelfTestBeforeAll}, EnvVar: selfTestBeforeAllEnvVar,
+		Breaks: "test-only: the BeforeAll of each method's Ordered container fails (the self-test must report the skipped specs as missed)",
+		Causes: []string{"fails on purpose"}},
+	{Name: MyConfigWithoutResourceNames, Filter: curlRun, Guards: []string{GuardLeastPrivilege},
+		Breaks: "the my-config rule loses resourceNames: [my-config]",
+		Causes: []string{allowedNot, "says yes; the guide's rule says no"}},
+	{Name: PodReaderNoAutomount, Filter: curlRun, Guards: []string{GuardPodReaderToken},
+		Breaks: "the pod-reader ServiceAccount has automountServiceAccountToken: false",
+		Causes: []string{"/var/run/secrets/kubernetes.io/serviceaccount/token: No such file or directory", "HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
+	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
+		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",
+		Causes: []string{"pod spec mounts /var/run/secrets/kubernetes.io/serviceaccount: true", "<*bool>: nil"}},
+	{Name: SecurePodAPIServerAudience, Filter: tokenRun, Guards: []string{GuardProjectedAudience},
+		Breaks: "the guide's secure-pod gets a token for the API server's audience instead of api",
+		Causes: []string{"https://kubernetes.default.svc", "HTTP 403 Forbidden", "is invalid for the target audiences"}},
+	{Name: KeepBoundPod, Filter: tokenRun, Guards: []string{GuardBoundToken},
+		Breaks: "the pod a copied token is bound to is not deleted",
+		Causes: []string{"still got HTTP 201"}},
+	{Name: ClusterDNSDown, Filter: curlRun, Guards: []string{GuardAPIReachable}, Cluster: true,
+		Breaks: "CoreDNS scaled to 0 replicas",
+		Causes: []string{"no DNS answer for the API server's name", "Could not resolve host: kubernetes.default.svc"}},
+	{Name: DefaultCanListPods, Filter: rbacRun, Guards: []string{GuardDefaultForbidden},
+		Breaks: "the default ServiceAccount of each method namespace may list pods (RoleBinding to ClusterRole view)",
+		Causes: []string{allowedNot, "\"kind\": \"PodList\"", "the program listed the pods", "says yes; the guide's RBAC says no"}},
+	{Name: PodReaderBindingMissing, Filter: rbacRun, Guards: []string{GuardPodReaderBinding},
+		Breaks: "serviceaccount-rbac.yaml is deployed without pod-reader-binding",
+		Causes: []string{`cannot list resource "pods"`, `cannot get resource "pods/log"`, `cannot get resource "pods"`, "says no; the guide's RBAC says yes", "can-i --list says no"}},
+	{Name: PodReaderRoleSecrets, Filter: rbacRun, Guards: []string{GuardPodReaderScope},
+		Breaks: "pod-reader-role also grants get/list/watch on secrets",
+		Causes: []string{"the request was authorized and the API answered HTTP 404", "get secrets absent (in", "says yes; the guide's RBAC says no"}},
+	{Name: ClusterBindingMissing, Filter: rbacRun, Guards: []string{GuardClusterPodReader},
+		Breaks: "cluster-pod-reader.yaml is deployed without its ClusterRoleBinding",
+		Causes: []string{`cannot list resource "pods" in API group "" in the namespace`, `cannot list resource "namespaces" in API group "" at the cluster scope`, "says no; the guide's RBAC says yes"}},
+	{Name: NamespaceReaderNoApps, Filter: rbacRun, Guards: []string{GuardNamespaceReader},
+		Breaks: "namespace-reader's Role loses the apps API group",
+		Causes: []string{`cannot list resource "deployments" in API group "apps"`, "list deployments.apps (in", "says no; the guide's RBAC says yes"}},
+	{Name: DeploymentManagerNoDeploy, Filter: rbacRun, Guards: []string{GuardDeploymentManager},
+		Breaks: "deployment-manager's Role loses its deployments rule",
+		Causes: []string{`resource "deployments" in API group "apps"`, "says no; the guide's RBAC says yes"}},
+	{Name: EgressToAPIDenied, Filter: "method:curl && rbac && !slow", Guards: []string{GuardAPIReachable}, Profile: "multi-node",
+		Breaks: "a default-deny egress NetworkPolicy selects every pod of each method namespace (needs a cluster that enforces NetworkPolicy)",
+		Causes: []string{"inpod-fault-deny-egress (denies all egress)"}},
+	{Name: ClientReadsTokenOnce, Filter: "slow", Guards: []string{GuardRotationClient}, Slow: true,
+		Breaks: "the long-running client-go client reads the token once and never re-reads the file",
+		Causes: []string{"the client got HTTP 401", "the client still sent it"}},
+	{Name: ProjectedTokenLongLived, Filter: "slow", Guards: []string{GuardTokenExpiry, GuardRotationClient}, Slow: true,
+		Breaks: "the slow specs' projected token asks 3600 s instead of the shortest lifetime, 600 s",
+		Causes: []string{"exp − iat of the projected token that asked 600 s"}},
+}
+
+// Lookup finds a fault by name.
+func Lookup(name string) (Fault, bool) {
+	for _, f := range Registry {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Fault{}, false
+}
+
+// Enabled says whether a test-only fault's env var allows it.
+func (f Fault) Enabled() bool { return f.EnvVar == "" || os.Getenv(f.EnvVar) == "1" }
+
+// Validate refuses unknown fault names, cluster faults (the self-test makes
+// those) and test-only faults whose env var is not set, with one line.
+func Validate(names []string) error {
+	for _, n := range names {
+		f, ok := Lookup(n)
+		switch {
+		case !ok || f.Cluster:
+			return fmt.Errorf("unknown fault %q in INPOD_INJECT (known: %s)", n, strings.Join(injectable(), ", "))
+		case !f.Enabled():
+			return fmt.Errorf("fault %q in INPOD_INJECT is test-only: it needs %s=1", n, f.EnvVar)
+		}
+	}
+	return nil
+}
+
+func injectable() []string {
+	var k []string
+	for _, f := range Registry {
+		if !f.Cluster && f.EnvVar == "" {
+			k = append(k, f.Name)
+		}
+	}
+	sort.Strings(k)
+	return k
+}
