@@ -5,6 +5,7 @@
 //
 //	inpod-request sleep                    keep the container running
 //	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
+//	                                       (PATH may carry a query: ?watch=1&timeoutSeconds=1)
 //	inpod-request loop PATH SECONDS        GET PATH every SECONDS with one long-lived
 //	                                       client, one JSON line each (with the mounted
 //	                                       token's iat, to see the kubelet rotate it)
@@ -16,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -66,7 +68,19 @@ func do(method, path, body string) outcome {
 	if err != nil {
 		return outcome{Error: err.Error()}
 	}
+	// A query (a watch's watch=1&timeoutSeconds=1) goes in as parameters:
+	// AbsPath would escape its "?" into the path.
+	path, rawQuery, _ := strings.Cut(path, "?")
 	req := cs.Discovery().RESTClient().Verb(method).AbsPath(path)
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return outcome{Error: "query " + rawQuery + ": " + err.Error()}
+	}
+	for k, vs := range query {
+		for _, v := range vs {
+			req = req.Param(k, v)
+		}
+	}
 	if body != "" {
 		req = req.Body([]byte(body))
 		if method == "PATCH" {
