@@ -30,15 +30,7 @@ func connect(ctx context.Context, cfg *config.Config) (cluster.Proxy, error) {
 	case config.ProviderKubeconfig:
 		return cluster.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
 	}
-	cache := os.Getenv("INPOD_CACHE")
-	if cache == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil, err
-		}
-		cache = filepath.Join(base, "inpod")
-	}
-	path := filepath.Join(cache, "kind-"+cfg.ClusterName+".kubeconfig")
+	path := filepath.Join(run.CacheDir(), "kind-"+cfg.ClusterName+".kubeconfig")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: kind cluster %s has no kubeconfig at %s", errNoCluster, cfg.ClusterName, path)
 	}
