@@ -17,6 +17,17 @@ start() {
   pid=$!
 }
 
+# until_created: wait (at most 5 min) until the run has labelled something, so
+# that a kill leaves work for the sweep; a kill before that proves nothing.
+until_created() {
+  for _ in $(seq 1 150); do
+    [ -n "$("$INPODCTL" leftovers)" ] && return 0
+    sleep 2
+  done
+  echo "interrupt: the run created nothing labelled within 5 min" >&2
+  return 1
+}
+
 verdict() { # verdict NAME LEFT
   total=$((total + 1))
   if [ -z "$2" ]; then
@@ -36,28 +47,30 @@ for i in $(seq 1 "$N"); do
 done
 
 # SIGKILL: no cleanup runs at all; the sweep removes what the run made.
-delay=$((40 + RANDOM % 30)) id=kill$RANDOM
+delay=$((RANDOM % 20)) id=kill$RANDOM
 start "$REPORT_DIR/interrupt/kill" "$id"
+until_created
 sleep "$delay"
 kill -KILL -- "-$pid" 2>/dev/null || true
 wait "$pid" || true
 before=$(leftovers | grep -c . || true)
-echo "interrupt: SIGKILL of the process group after ${delay}s: $before labelled object(s) left before the sweep"
+echo "interrupt: SIGKILL of the process group ${delay}s after its first object: $before labelled object(s) left before the sweep"
 sweep --run-id "$id" >/dev/null
-verdict "SIGKILL after ${delay}s, then inpodctl cleanup --run-id $id" "$(settled_leftovers)"
+verdict "SIGKILL ${delay}s after its first object, then inpodctl cleanup --run-id $id" "$(settled_leftovers)"
 
 # Double SIGINT: the second interrupt cuts the cleanup short; then the sweep.
-delay=$((40 + RANDOM % 30)) id=twice$RANDOM
+delay=$((RANDOM % 20)) id=twice$RANDOM
 start "$REPORT_DIR/interrupt/double" "$id"
+until_created
 sleep "$delay"
 kill -INT "$pid" 2>/dev/null || true
 sleep 1
 kill -INT "$pid" 2>/dev/null || true
 wait "$pid" || true
 before=$(leftovers | grep -c . || true)
-echo "interrupt: double SIGINT after ${delay}s: $before labelled object(s) left before the sweep"
+echo "interrupt: double SIGINT ${delay}s after its first object: $before labelled object(s) left before the sweep"
 sweep --run-id "$id" >/dev/null
-verdict "double SIGINT after ${delay}s, then inpodctl cleanup --run-id $id" "$(settled_leftovers)"
+verdict "double SIGINT ${delay}s after its first object, then inpodctl cleanup --run-id $id" "$(settled_leftovers)"
 
 echo "interrupt: $clean of $total cut-short runs left nothing behind"
 [ "$clean" = "$total" ]
