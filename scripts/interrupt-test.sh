@@ -10,6 +10,8 @@ N=${INTERRUPTS:-3}
 clean=0 total=0
 
 # start DIR ID: one non-slow run in its own process group (pid = pgid), run ID fixed.
+# Signals go to the whole group, as a terminal's Ctrl-C does: the ginkgo CLI
+# alone does not pass a SIGINT on to the suite process.
 start() {
   local dir=$1 id=$2
   mkdir -p "$dir"
@@ -41,7 +43,7 @@ for i in $(seq 1 "$N"); do
   delay=$((10 + RANDOM % 40)) id=int$i$RANDOM
   start "$REPORT_DIR/interrupt/run-$i" "$id"
   sleep "$delay"
-  kill -INT "$pid" 2>/dev/null || true
+  kill -INT -- "-$pid" 2>/dev/null || true
   wait "$pid" || true
   verdict "run $i, SIGINT after ${delay}s" "$(settled_leftovers)"
 done
@@ -63,9 +65,9 @@ delay=$((RANDOM % 20)) id=twice$RANDOM
 start "$REPORT_DIR/interrupt/double" "$id"
 until_created
 sleep "$delay"
-kill -INT "$pid" 2>/dev/null || true
+kill -INT -- "-$pid" 2>/dev/null || true
 sleep 1
-kill -INT "$pid" 2>/dev/null || true
+kill -INT -- "-$pid" 2>/dev/null || true
 wait "$pid" || true
 before=$(leftovers | grep -c . || true)
 echo "interrupt: double SIGINT ${delay}s after its first object: $before labelled object(s) left before the sweep"
