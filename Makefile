@@ -126,7 +126,7 @@ soak: cluster-up ## 10 consecutive non-slow runs on one cluster; all must pass a
 	bash scripts/soak.sh
 
 .PHONY: interrupt-test
-interrupt-test: cluster-up ## SIGINT the suite at random points; nothing labelled may remain.
+interrupt-test: cluster-up ## SIGINT, SIGKILL and double SIGINT the suite; after its cleanup or the sweep nothing labelled may remain.
 	bash scripts/interrupt-test.sh
 
 .PHONY: lint
@@ -154,6 +154,7 @@ test: lint unit ## What CI runs: lint (incl. vet), unit tests, then e2e with the
 	$(MAKE) --no-print-directory e2e IMAGES=offline
 
 .PHONY: clean
-clean: ## Delete the kind cluster and the reports (caches stay).
+clean: ## Delete everything labelled by inpod runs (RUN_ID=: one run's only), the kind cluster and the reports (caches stay).
+	go run ./framework/cmd/inpodctl cleanup $(if $(RUN_ID),--run-id $(RUN_ID))
 	-go run ./framework/cmd/inpodctl down
 	find $(REPORT_DIR) -mindepth 1 ! -name README.md -delete

@@ -15,9 +15,22 @@ export KEEP_CLUSTER=1 INPOD_CLUSTER K8S_VERSION INPOD_CACHE
 [ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
 [ -s "$KUBECONFIG" ] || { echo "no kept cluster ($KUBECONFIG missing): run make cluster-up" >&2; exit 1; }
 
-# leftovers: every object still carrying inpod's label, one per line.
+# inpodctl is built once per script run: leftovers and cleanup use the suite's own
+# Go code (framework/run: one label selector, app.kubernetes.io/managed-by=inpod).
+INPODCTL=$(mktemp -d)/inpodctl
+trap 'rm -rf "$(dirname "$INPODCTL")"' EXIT
+(cd "$ROOT" && go build -o "$INPODCTL" ./framework/cmd/inpodctl) || { echo "cannot build inpodctl" >&2; exit 1; }
+
+# leftovers: every object still carrying inpod's label, one per line (kubectl -o name).
+# A failure to list is never "nothing left".
 leftovers() {
-  "$KUBECTL" get namespaces,clusterroles,clusterrolebindings -l app.kubernetes.io/managed-by=inpod -o name 2>/dev/null || true
+  "$INPODCTL" leftovers 2>&1 || echo "unknown:inpodctl-leftovers-failed"
+}
+
+# sweep [ARGS]: inpodctl cleanup (all labelled objects, or --run-id ID's), waiting
+# until they are gone.
+sweep() {
+  "$INPODCTL" cleanup "$@"
 }
 
 # settled_leftovers: leftovers once deletions in progress (terminating namespaces)

@@ -80,3 +80,56 @@ func TestParseJSONProbe(t *testing.T) {
 	g.Expect(o.ConnError).NotTo(gomega.BeEmpty())
 	g.Expect(o).NotTo(BeAllowed())
 }
+
+func TestAllowedIsTheVerbsSuccessStatusOnly(t *testing.T) {
+	g := gomega.NewWithT(t)
+	create := Request{Verb: "create", Resource: "pods", Namespace: "n"}
+	del := Request{Verb: "delete", Resource: "pods", Namespace: "n", Name: "p"}
+	g.Expect(Outcome{Request: create, Code: 201}).To(BeAllowed())
+	g.Expect(Outcome{Request: create, Code: 200}).NotTo(BeAllowed(), "a create answers 201")
+	g.Expect(Outcome{Request: del, Code: 200}).To(BeAllowed())
+	g.Expect(Outcome{Request: del, Code: 202}).NotTo(BeAllowed(), "202 is not the 200 of a carried-out delete")
+	for _, code := range []int{404, 409, 429, 500, 503} {
+		g.Expect(Outcome{Request: del, Code: code}).NotTo(BeAllowed(), "HTTP %d", code)
+	}
+}
+
+func TestHappenedNamesThrottlingAndServerErrors(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	g.Expect(Happened(Outcome{Request: q, Code: 429, Reason: "TooManyRequests"})).To(gomega.SatisfyAll(
+		gomega.ContainSubstring("HTTP 429 Too Many Requests"), gomega.ContainSubstring("throttled"), gomega.Not(gomega.ContainSubstring("was authorized"))))
+	g.Expect(Happened(Outcome{Request: q, Code: 503, Reason: "ServiceUnavailable"})).To(gomega.SatisfyAll(
+		gomega.ContainSubstring("HTTP 503"), gomega.ContainSubstring("server error"), gomega.Not(gomega.ContainSubstring("was authorized"))))
+	g.Expect(Happened(Outcome{Request: q, Code: 404, Reason: "NotFound"})).To(gomega.ContainSubstring("authorized and the API answered HTTP 404"))
+}
+
+func TestWatchRequest(t *testing.T) {
+	q := Request{Verb: "watch", Resource: "pods", Namespace: "n"}
+	if q.URL() != "/api/v1/namespaces/n/pods?"+WatchQuery || q.HTTPMethod() != "GET" || q.SuccessCode() != 200 {
+		t.Errorf("watch: URL %q method %s success %d", q.URL(), q.HTTPMethod(), q.SuccessCode())
+	}
+	if got := KubectlCommand(q); got != "kubectl get --raw '/api/v1/namespaces/n/pods?"+WatchQuery+"'" {
+		t.Errorf("kubectl watch command %q", got)
+	}
+}
+
+func TestParseKubectlReadsTheLoggedStatus(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := Request{Verb: "create", Resource: "configmaps", Namespace: "n"}
+	log := `I1128 01:25:33.871139   23135 round_trippers.go:632] "Response" verb="GET" url="https://10.96.0.1:443/openapi/v3?timeout=32s" status="200 OK" milliseconds=38
+I1128 01:25:34.205871   23135 round_trippers.go:632] "Response" verb="POST" url="https://10.96.0.1:443/api/v1/namespaces/n/configmaps?fieldManager=kubectl-create" status="201 Created" milliseconds=8
+`
+	o := ParseKubectl(q, pods.ExecResult{Stdout: "configmap/x\n", Stderr: log})
+	g.Expect(o.Code).To(gomega.Equal(201))
+	g.Expect(o).To(BeAllowed())
+	g.Expect(o.Raw).NotTo(gomega.ContainSubstring("round_trippers"))
+
+	throttled := `I1128 01:25:34.205871   23135 round_trippers.go:632] "Response" verb="POST" url="https://10.96.0.1:443/api/v1/namespaces/n/configmaps" status="429 Too Many Requests" milliseconds=8
+Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later
+`
+	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: throttled})
+	g.Expect(o.Code).To(gomega.Equal(429))
+	g.Expect(o).NotTo(BeAllowed())
+	g.Expect(Happened(o)).To(gomega.ContainSubstring("throttled"))
+}

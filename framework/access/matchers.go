@@ -44,18 +44,10 @@ func (m outcomeMatcher) NegatedFailureMessage(actual any) string {
 }
 
 // Happened is a one-line account of an outcome, for failure messages and reports.
+// Only 401 and 403 are refusals; 429 and 5xx are the API server's own trouble
+// and say nothing about authorization, so they are named as what they are.
 func Happened(o Outcome) string {
-	switch {
-	case o.ConnError != "":
-		return "there was no HTTP answer (" + netcheck.Explain(o.ConnError) + ")"
-	case o.Allowed():
-		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
-	default:
-		msg := fmt.Sprintf("the API answered HTTP %d", o.Code)
-		if o.Code != 401 && o.Code != 403 {
-			// Past authentication and authorization: RBAC let it through.
-			msg = "the request was authorized and " + msg
-		}
+	detail := func(msg string) string {
 		if o.Reason != "" {
 			msg += " " + o.Reason
 		}
@@ -64,11 +56,53 @@ func Happened(o Outcome) string {
 		}
 		return msg
 	}
+	switch {
+	case o.ConnError != "":
+		return "there was no HTTP answer (" + netcheck.Explain(o.ConnError) + ")"
+	case o.Allowed():
+		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
+	case o.Code == 401 || o.Code == 403:
+		return detail(fmt.Sprintf("the API answered HTTP %d", o.Code))
+	case o.Code == 429:
+		return detail("the API server throttled the request (HTTP 429 Too Many Requests, API priority and fairness or a rate limit), so whether it is authorized is unknown:")
+	case o.Code >= 500:
+		return detail(fmt.Sprintf("the API server failed with HTTP %d (a server error, not an authorization answer):", o.Code))
+	case o.Code >= 200 && o.Code < 300:
+		return detail(fmt.Sprintf("the request was authorized but answered HTTP %d, not the %d a successful %s answers with", o.Code, o.Request.SuccessCode(), o.Request.Verb))
+	default:
+		// Past authentication and authorization: RBAC let it through.
+		return detail(fmt.Sprintf("the request was authorized and the API answered HTTP %d", o.Code))
+	}
 }
 
-// BeAllowed matches a 2xx answer.
+// BeAllowed matches the verb's success status and nothing else: 201 for
+// create, 200 for the other verbs.
 func BeAllowed() types.GomegaMatcher {
-	return outcomeMatcher{want: "the request to be allowed (HTTP 2xx)", ok: Outcome.Allowed}
+	return allowedMatcher{}
+}
+
+type allowedMatcher struct{}
+
+func (allowedMatcher) Match(actual any) (bool, error) {
+	o, ok := actual.(Outcome)
+	if !ok {
+		return false, fmt.Errorf("expected an access.Outcome, got %T", actual)
+	}
+	return o.Allowed(), nil
+}
+
+func (allowedMatcher) FailureMessage(actual any) string {
+	o := actual.(Outcome)
+	return outcomeMatcher{want: allowedWant(o.Request)}.FailureMessage(actual)
+}
+
+func (allowedMatcher) NegatedFailureMessage(actual any) string {
+	o := actual.(Outcome)
+	return outcomeMatcher{want: allowedWant(o.Request)}.NegatedFailureMessage(actual)
+}
+
+func allowedWant(q Request) string {
+	return fmt.Sprintf("the request to be allowed (HTTP %d, what a successful %s answers)", q.SuccessCode(), q.Verb)
 }
 
 // BeForbiddenFor matches HTTP 403, reason Forbidden, and a message that names the
@@ -88,5 +122,18 @@ func BeUnauthorized() types.GomegaMatcher {
 	return outcomeMatcher{
 		want: "HTTP 401 Unauthorized",
 		ok:   func(o Outcome) bool { return o.ConnError == "" && o.Code == 401 && o.Reason == "Unauthorized" },
+	}
+}
+
+// BeNotFound matches HTTP 404 NotFound for q's named object: RBAC let the
+// request through and the object does not exist. It is what an allowed get or
+// delete of an absent object answers, and nothing else is.
+func BeNotFound(q Request) types.GomegaMatcher {
+	want := fmt.Sprintf("%q not found", q.Name)
+	return outcomeMatcher{
+		want: "HTTP 404 NotFound (authorized; " + want + ")",
+		ok: func(o Outcome) bool {
+			return o.ConnError == "" && o.Code == 404 && o.Reason == "NotFound" && strings.Contains(o.Message, want)
+		},
 	}
 }

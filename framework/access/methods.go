@@ -63,7 +63,7 @@ curl -sS --connect-timeout 5 --max-time 20 --cacert $CACERT --header "Authorizat
 }
 
 func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
-	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", CurlScript(q.HTTPMethod(), q.Path(), q.Body))
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", CurlScript(q.HTTPMethod(), q.URL(), q.Body))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -153,7 +153,7 @@ type Python struct{}
 func (Python) Name() string { return "python" }
 
 func (Python) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
-	cmd := []string{"python3", "/app/inpod_request.py", q.HTTPMethod(), q.Path()}
+	cmd := []string{"python3", "/app/inpod_request.py", q.HTTPMethod(), q.URL()}
 	if q.Body != "" {
 		cmd = append(cmd, q.Body)
 	}
@@ -170,7 +170,7 @@ type Go struct{}
 func (Go) Name() string { return "go" }
 
 func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
-	cmd := []string{"/app/inpod-request", q.HTTPMethod(), q.Path()}
+	cmd := []string{"/app/inpod-request", q.HTTPMethod(), q.URL()}
 	if q.Body != "" {
 		cmd = append(cmd, q.Body)
 	}
@@ -184,7 +184,8 @@ func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, err
 // Kubectl is the guide's Method 5: kubectl inside the pod, in-cluster config.
 // Raw sends exactly q's one request (kubectl get/delete --raw PATH) instead of the
 // command a user would type, which may make other requests first (kubectl logs
-// reads the pod before its log).
+// reads the pod before its log). Either way kubectl runs with -v=6, which logs
+// the status of every response, so the outcome has q's real HTTP status.
 type Kubectl struct{ Raw bool }
 
 func (Kubectl) Name() string { return "kubectl" }
@@ -194,7 +195,7 @@ func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outco
 	if k.Raw {
 		cmd = KubectlRawCommand(q)
 	}
-	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", cmd)
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", strings.Replace(cmd, "kubectl ", "kubectl "+kubectlVerbosity+" ", 1))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -219,6 +220,10 @@ func KubectlCommand(q Request) string {
 		ns += " --dry-run=server"
 	}
 	switch {
+	case q.Verb == "watch":
+		// kubectl get -w never ends by itself; the watch request it makes, with
+		// the server ending the stream after a second.
+		return "kubectl get --raw '" + q.URL() + "'"
 	case q.Verb == "get" && q.Subresource == "log":
 		return "kubectl logs " + q.Name + ns
 	case q.Verb == "list":
@@ -240,34 +245,80 @@ func KubectlCommand(q Request) string {
 // KubectlRawCommand sends q's one request with kubectl --raw (GET and DELETE).
 func KubectlRawCommand(q Request) string {
 	if q.Verb == "delete" {
-		return "kubectl delete --raw " + q.Path()
+		return "kubectl delete --raw '" + q.URL() + "'"
 	}
-	return "kubectl get --raw " + q.Path()
+	return "kubectl get --raw '" + q.URL() + "'"
 }
 
+// kubectlVerbosity makes kubectl log each response's status on stderr.
+const kubectlVerbosity = "-v=6"
+
 var (
-	serverErr = regexp.MustCompile(`(?i)error from server \((\w+)\): (.*)`)
-	authErr   = regexp.MustCompile(`error: You must be logged in to the server \((\w+)\)`)
+	// responseLine is client-go's -v=6 log of one response, e.g.
+	// "Response" verb="POST" url="https://10.96.0.1:443/api/v1/...?x=y" status="201 Created" milliseconds=8
+	responseLine = regexp.MustCompile(`"Response" verb="(\w+)" url="https?://[^/"]+([^?"]*)[^"]*" status="(\d{3})[^"]*"`)
+	logLine      = regexp.MustCompile(`^[IWE]\d{4} \d\d:\d\d:\d\d`)
+	serverErr    = regexp.MustCompile(`(?i)error from server \((\w+)\): (.*)`)
+	authErr      = regexp.MustCompile(`error: You must be logged in to the server \((\w+)\)`)
 )
 
-var reasonCode = map[string]int{"Forbidden": 403, "Unauthorized": 401, "NotFound": 404, "AlreadyExists": 409, "Conflict": 409, "Invalid": 422, "BadRequest": 400}
+var reasonCode = map[string]int{"Forbidden": 403, "Unauthorized": 401, "NotFound": 404, "AlreadyExists": 409, "Conflict": 409, "Invalid": 422, "BadRequest": 400,
+	"MethodNotAllowed": 405, "Gone": 410, "TooManyRequests": 429, "InternalError": 500, "ServiceUnavailable": 503, "Timeout": 504}
 
-// ParseKubectl reads kubectl's exit code and its "Error from server (Reason)" line.
+// ParseKubectl reads kubectl's exit code, its "Error from server (Reason)" line
+// and, where kubectl ran with -v=6, the status of q's own response (the last
+// response to q's HTTP method on q's path). Without that log line an exit code 0
+// counts as q's success status, the only status kubectl exits 0 on for it.
 func ParseKubectl(q Request, res pods.ExecResult) Outcome {
-	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: clip(res.Stdout+res.Stderr, 2000)}
+	status, logged := kubectlStatus(q, res.Stderr)
+	stderr := withoutLogLines(res.Stderr)
+	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: clip(res.Stdout+stderr, 2000)}
 	if res.ExitCode == 0 {
-		o.Code = 200
+		o.Code = q.SuccessCode()
+		if logged {
+			o.Code = status
+		}
 		return o
 	}
-	if m := serverErr.FindStringSubmatch(res.Stderr); m != nil {
+	if m := serverErr.FindStringSubmatch(stderr); m != nil {
 		o.Reason, o.Message, o.Code = m[1], strings.TrimSpace(m[2]), reasonCode[m[1]]
+		if logged {
+			o.Code = status
+		}
 		return o
 	}
-	if m := authErr.FindStringSubmatch(res.Stderr); m != nil {
+	if m := authErr.FindStringSubmatch(stderr); m != nil {
 		o.Reason, o.Code = m[1], reasonCode[m[1]]
-		o.Message = strings.TrimSpace(res.Stderr)
+		o.Message = strings.TrimSpace(stderr)
 		return o
 	}
-	o.ConnError = fmt.Sprintf("kubectl exit %d: %s", res.ExitCode, clip(res.Stderr, 400))
+	if logged {
+		o.Message = clip(stderr, 400)
+		return o
+	}
+	o.ConnError = fmt.Sprintf("kubectl exit %d: %s", res.ExitCode, clip(stderr, 400))
 	return o
+}
+
+// kubectlStatus is the status of the last response kubectl logged for q.
+func kubectlStatus(q Request, stderr string) (int, bool) {
+	code, found := 0, false
+	for _, m := range responseLine.FindAllStringSubmatch(stderr, -1) {
+		if m[1] == q.HTTPMethod() && m[2] == q.Path() {
+			code, _ = strconv.Atoi(m[3])
+			found = true
+		}
+	}
+	return code, found
+}
+
+// withoutLogLines drops klog's lines (-v=6) from kubectl's stderr.
+func withoutLogLines(stderr string) string {
+	var keep []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if !logLine.MatchString(l) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }

@@ -13,7 +13,7 @@ import (
 
 // Request is one API request, stated as RBAC sees it.
 type Request struct {
-	Verb        string // get, list, create, update, patch, delete
+	Verb        string // get, list, watch, create, update, patch, delete
 	Group       string // "" for the core group
 	Version     string // default v1
 	Resource    string // plural, e.g. pods
@@ -49,6 +49,29 @@ func (q Request) Path() string {
 		p += "?dryRun=All"
 	}
 	return p
+}
+
+// WatchQuery makes a watch request end: the API server closes the stream after
+// one second with the status it began with (200), so the probe can report it.
+const WatchQuery = "watch=1&timeoutSeconds=1"
+
+// URL is the path with the query the verb needs (a watch's).
+func (q Request) URL() string {
+	if q.Verb == "watch" {
+		return q.Path() + "?" + WatchQuery
+	}
+	return q.Path()
+}
+
+// SuccessCode is the one status the verb answers with when it succeeds: 201 for
+// create, 200 for get, list, watch, update, patch and delete (a delete answers 202
+// only when it is accepted but not yet carried out, which is not what the
+// guide's requests do).
+func (q Request) SuccessCode() int {
+	if q.Verb == "create" {
+		return 201
+	}
+	return 200
 }
 
 // HTTPMethod maps the RBAC verb to its HTTP method.
@@ -94,8 +117,9 @@ type Outcome struct {
 	Raw       string // the probe's raw output, for failure messages
 }
 
-// Allowed reports a 2xx answer.
-func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code >= 200 && o.Code < 300 }
+// Allowed reports the verb's success status (Request.SuccessCode) and nothing
+// else: not another 2xx, not a 404 that RBAC let through.
+func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code == o.Request.SuccessCode() }
 
 func (o Outcome) String() string {
 	if o.ConnError != "" {

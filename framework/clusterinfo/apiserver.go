@@ -155,3 +155,17 @@ func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
+
+// Behaviour names which of the API server's documented behaviours a mounted
+// token shows (for clusters whose flags cannot be read), or "" for none.
+func (t TokenLifetime) Behaviour() string {
+	switch {
+	case t.Seconds == ExtendedTokenSeconds && t.WarnAfter == KubeletTokenSeconds:
+		return "extension on (a year, warnafter iat+3607 s)"
+	case t.Seconds == KubeletTokenSeconds && t.WarnAfter == 0:
+		return "extension off (3607 s as the kubelet asks)"
+	case t.Seconds >= 3600 && t.Seconds < KubeletTokenSeconds && t.WarnAfter == 0:
+		return fmt.Sprintf("shortened to a --%s cap of %d s", flagMaxExpiration, t.Seconds)
+	}
+	return ""
+}

@@ -65,6 +65,9 @@ type Config struct {
 	APITimeout      time.Duration
 	ReportDir       string
 	RunID           string
+	// SweepTTL: at its start a run deletes labelled objects of earlier runs
+	// older than this (runs killed before their cleanup).
+	SweepTTL time.Duration
 	// ProvidedNamespaces, when set, is the prefix of namespaces an administrator
 	// created for the run (manifests/job): the run then creates no namespace and
 	// uses <prefix><purpose> instead.
@@ -137,6 +140,7 @@ func (c *Config) settings() []setting {
 			}
 			return nil
 		}, ""},
+		{"sweep-ttl", "INPOD_SWEEP_TTL", "at start, delete objects labelled by earlier runs older than this", dur(&c.SweepTTL), "2h"},
 		{"run-id", "INPOD_RUN_ID", "label value marking this run's objects (default: generated)", str(&c.RunID), ""},
 		{"provided-namespaces", "INPOD_PROVIDED_NAMESPACES", "use the existing namespaces PREFIX<purpose> (manifests/job creates them) instead of creating namespaces", str(&c.ProvidedNamespaces), ""},
 	}

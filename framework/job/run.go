@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/run"
 	"github.com/inpod/inpod/manifests"
 )
 
@@ -378,33 +379,8 @@ func cleanup(ctx context.Context, in Input, created []k8s.Object) {
 			in.Log("cleanup: delete %T %s: %v", o, o.GetName(), err)
 		}
 	}
-	cs := in.Proxy.Clientset()
-	sel := metav1.ListOptions{LabelSelector: "inpod.io/run=" + in.RunID}
-	var errs []error
-	if l, err := cs.CoreV1().Namespaces().List(ctx, sel); err == nil {
-		for _, n := range l.Items {
-			errs = append(errs, ignoreNotFound(cs.CoreV1().Namespaces().Delete(ctx, n.Name, metav1.DeleteOptions{})))
-		}
-	}
-	if l, err := cs.RbacV1().ClusterRoleBindings().List(ctx, sel); err == nil {
-		for _, n := range l.Items {
-			errs = append(errs, ignoreNotFound(cs.RbacV1().ClusterRoleBindings().Delete(ctx, n.Name, metav1.DeleteOptions{})))
-		}
-	}
-	if l, err := cs.RbacV1().ClusterRoles().List(ctx, sel); err == nil {
-		for _, n := range l.Items {
-			errs = append(errs, ignoreNotFound(cs.RbacV1().ClusterRoles().Delete(ctx, n.Name, metav1.DeleteOptions{})))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if _, err := run.CleanupLabelled(ctx, in.Proxy.Clientset(), run.RunSelector(in.RunID)); err != nil {
 		in.Log("cleanup: %v", err)
 	}
 	in.Log("cleanup: deleted the Job, its namespace and RBAC, and everything labelled inpod.io/run=%s", in.RunID)
-}
-
-func ignoreNotFound(err error) error {
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
 }

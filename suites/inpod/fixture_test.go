@@ -8,6 +8,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
@@ -68,7 +71,7 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		objs, err := guide.Load(d.file)
 		Expect(err).NotTo(HaveOccurred())
 		guide.Adapt(R, guide.AdaptInput{Namespace: d.ns}, objs)
-		Expect(guide.Apply(ctx, R, faults.Mutate(R, d.file, objs))).To(Succeed())
+		applyObjects(ctx, faults.Mutate(R, d.file, objs))
 	}
 	if R.Provided() {
 		for _, d := range admin {
@@ -132,6 +135,24 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 	wg.Wait()
 	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
 	return f
+}
+
+// applyObjects creates objs; the cluster-scoped ones (ClusterRole,
+// ClusterRoleBinding) are deleted when the calling container ends, not only at
+// the suite's end: a run cut short later leaves no cluster-wide grant behind.
+// Namespaced objects go with their namespace (newNamespace).
+func applyObjects(ctx context.Context, objs []k8s.Object) {
+	for _, o := range objs {
+		switch o.(type) {
+		case *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding:
+			DeferCleanup(func(ctx SpecContext) {
+				if err := R.Proxy.Client().Resources().Delete(ctx, o); !apierrors.IsNotFound(err) {
+					Expect(err).NotTo(HaveOccurred(), "delete %T %s made by this container", o, o.GetName())
+				}
+			})
+		}
+	}
+	Expect(guide.Apply(ctx, R, objs)).To(Succeed())
 }
 
 // podReaderPod is the guide's own pod for pod-reader where it gives one:

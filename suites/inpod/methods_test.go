@@ -107,6 +107,23 @@ var _ = Describe("The API from inside a pod", func() {
 				Expect(out.Body).To(ContainSubstring(f.logPod))
 			})
 
+			It("lets pod-reader get one pod by name: HTTP 200 with that pod", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
+				out := do(ctx, saPodReader, access.Request{Verb: "get", Resource: "pods", Namespace: f.main, Name: f.logPod})
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(ContainSubstring(f.logPod))
+			})
+
+			It("lets pod-reader watch pods in its namespace: HTTP 200 and the stream's ADDED events", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
+				out := do(ctx, saPodReader, access.Request{Verb: "watch", Resource: "pods", Namespace: f.main})
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(SatisfyAll(ContainSubstring(`"ADDED"`), ContainSubstring(f.logPod)), "the watch stream")
+			})
+
+			It("refuses the default ServiceAccount watching pods: 403 Forbidden naming it, watch, pods", Label(faults.GuardDefaultForbidden), func(ctx SpecContext) {
+				q := access.Request{Verb: "watch", Resource: "pods", Namespace: f.main}
+				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
+			})
+
 			It("lets pod-reader read pod logs (pods/log get)", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := do(ctx, saPodReader, access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: f.main, Name: f.logPod})
 				Expect(out).To(access.BeAllowed())

@@ -1,6 +1,8 @@
 package inpod_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -51,18 +53,22 @@ func deployLeastPrivilege(ctx SpecContext, ns string) (tooBroad, myConfig *rbacv
 	return tooBroad, myConfig
 }
 
-var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"), Ordered, ContinueOnFailure, func() {
+var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, ContinueOnFailure, func() {
 	var (
 		ns                 string
 		tooBroad, myConfig *rbacv1.Role
-		target             access.Target
+		targets            = map[string]access.Target{}
 	)
 	BeforeAll(func(ctx SpecContext) {
 		ns = newNamespace(ctx, "least-privilege")
 		tooBroad, myConfig = deployLeastPrivilege(ctx, ns)
-		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: "my-config-reader", ServiceAccount: "my-config-reader", Image: R.Image("curl")})
-		Expect(err).NotTo(HaveOccurred())
-		target = access.Target{Namespace: ns, Pod: "my-config-reader"}
+		var ps []*corev1.Pod
+		for _, m := range access.Methods {
+			name := "my-config-reader-" + m.Name()
+			ps = append(ps, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: name, ServiceAccount: "my-config-reader", Image: R.Image(m.Name()), Command: probeCommand(m.Name())}))
+			targets[m.Name()] = access.Target{Namespace: ns, Pod: name}
+		}
+		createAll(ctx, ps...)
 	})
 
 	user := func() string { return access.ServiceAccountUser(ns, "my-config-reader") }
@@ -71,21 +77,29 @@ var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"
 	}
 	listCM := func() access.Request { return access.Request{Verb: "list", Resource: "configmaps", Namespace: ns} }
 
-	It("lets the resourceNames rule get ConfigMap my-config from inside a pod", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
-		out, err := access.Curl{}.Do(ctx, R, target, getCM("my-config"))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(out).To(access.BeAllowed())
-	})
+	for _, m := range access.Methods {
+		m := m
+		Context("with "+m.Name()+" from a pod", Label("method:"+m.Name()), func() {
+			It("lets the resourceNames rule get ConfigMap my-config: HTTP 200 with its data", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
+				out, err := m.Do(ctx, R, targets[m.Name()], getCM("my-config"))
+				Expect(err).NotTo(HaveOccurred())
+				recordAccess("my-config-reader", out, "")
+				Expect(out).To(access.BeAllowed())
+				Expect(out.Body).To(ContainSubstring("my-config"))
+			})
 
-	It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps from inside a pod: 403 Forbidden", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
-		for _, q := range []access.Request{getCM("other-config"), listCM()} {
-			out, err := access.Curl{}.Do(ctx, R, target, q)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(out).To(access.BeForbiddenFor(user(), q))
-		}
-	})
+			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
+				for _, q := range []access.Request{getCM("other-config"), listCM()} {
+					out, err := m.Do(ctx, R, targets[m.Name()], q)
+					Expect(err).NotTo(HaveOccurred())
+					recordAccess("my-config-reader", out, "")
+					Expect(out).To(access.BeForbiddenFor(user(), q))
+				}
+			})
+		})
+	}
 
-	It("answers the same through can-i: my-config yes, other-config no, list no", Label(faults.GuardLeastPrivilege), func(ctx SpecContext) {
+	It("answers the same through can-i: my-config yes, other-config no, list no", Label("method:curl", faults.GuardLeastPrivilege), func(ctx SpecContext) {
 		for check, want := range map[rbac.Check]bool{
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "my-config"}:    true,
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "other-config"}: false,
@@ -97,11 +111,102 @@ var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"
 		}
 	})
 
-	It("flags the guide's \"Bad: Too broad\" rule as wildcards and not the guide's \"Good: Specific permissions\" rule", func() {
+	It("flags the guide's \"Bad: Too broad\" rule as wildcards and not the guide's \"Good: Specific permissions\" rule", Label("method:curl"), func(ctx SpecContext) {
 		Expect(rbac.Wildcards(tooBroad.Rules)).To(ConsistOf(
 			ContainSubstring("apiGroups"), ContainSubstring("resources"), ContainSubstring("verbs")))
 		Expect(rbac.Wildcards(myConfig.Rules)).To(BeEmpty())
+		By("reading the Good Role back from the API")
+		live, err := R.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, myConfig.Name, metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rbac.Wildcards(live.Rules)).To(BeEmpty(), "the live Role %s/%s", ns, myConfig.Name)
 	})
+})
+
+// The guide's "Bad: Too broad" rule, bound and used: what it lets an account do
+// that the "Good" rule does not, each shown from inside a pod.
+var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", Label("rbac", "method:curl"), Ordered, ContinueOnFailure, func() {
+	var (
+		ns         string
+		bad, good  access.Target
+		live       *rbacv1.Role
+		secretData = "inpod-secret-" + "value"
+	)
+	const secret, victim = "app-credentials", "victim"
+	BeforeAll(func(ctx SpecContext) {
+		if R.Provided() {
+			Skip("in provided namespaces (the in-cluster Job) the runner holds no \"*\" on \"*\" and no escalate or bind, so RBAC's escalation check refuses it the guide's too-broad Role, and manifests/job deliberately grants no ServiceAccount such a Role; run it in host mode (make e2e)")
+		}
+		ns = newNamespace(ctx, "too-broad")
+		objs, err := guide.Load("least-privilege.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		guide.Adapt(R, guide.AdaptInput{Namespace: ns}, objs)
+		Expect(guide.Apply(ctx, R, objs)).To(Succeed())
+		Expect(guide.BindRole(ctx, R, ns, "too-broad")).To(Succeed())
+		Expect(guide.BindRole(ctx, R, ns, "my-config-reader")).To(Succeed())
+		_, err = R.Proxy.Clientset().CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: secret, Labels: R.Labels()}, StringData: map[string]string{"password": secretData},
+		}, metav1.CreateOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		bad = access.Target{Namespace: ns, Pod: "too-broad"}
+		good = access.Target{Namespace: ns, Pod: "my-config-reader"}
+		createAll(ctx,
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: bad.Pod, ServiceAccount: "too-broad", Image: R.Image("curl")}),
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: good.Pod, ServiceAccount: "my-config-reader", Image: R.Image("curl")}),
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")}))
+		live, err = R.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, "too-broad", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("is the guide's rule verbatim in the API, and the wildcard detector flags the live Role", func() {
+		Expect(live.Rules).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}))
+		Expect(rbac.Wildcards(live.Rules)).To(ConsistOf(
+			ContainSubstring("apiGroups"), ContainSubstring("resources"), ContainSubstring("verbs")), "the live Role %s/too-broad", ns)
+	})
+
+	// Each request: the too-broad account gets the verb's success status, the
+	// Good rule's account (my-config-reader) 403 naming itself and the verb.
+	for _, c := range []struct {
+		what string
+		q    func() access.Request
+		show func(access.Outcome)
+	}{
+		{"reads a Secret (HTTP 200 with its data)", func() access.Request {
+			return access.Request{Verb: "get", Resource: "secrets", Namespace: ns, Name: secret}
+		}, func(o access.Outcome) {
+			var s corev1.Secret
+			Expect(json.Unmarshal([]byte(o.Body), &s)).To(Succeed())
+			Expect(string(s.Data["password"])).To(Equal(secretData), "the Secret's data as the too-broad account read it")
+		}},
+		{"deletes another pod (HTTP 200)", func() access.Request {
+			return access.Request{Verb: "delete", Resource: "pods", Namespace: ns, Name: victim}
+		}, nil},
+		{"creates a RoleBinding granting its own Role to the namespace's default ServiceAccount (HTTP 201)", func() access.Request {
+			return access.Request{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "rolebindings", Namespace: ns,
+				Body: `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"granted-by-too-broad","labels":` + runLabelsJSON() + `},` +
+					`"subjects":[{"kind":"ServiceAccount","name":"default","namespace":"` + ns + `"}],` +
+					`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"too-broad"}}`}
+		}, nil},
+	} {
+		It("lets the too-broad account do what the Good rule refuses: it "+c.what+"; my-config-reader gets 403 Forbidden naming itself and the verb", func(ctx SpecContext) {
+			q := c.q()
+			refused, err := access.Curl{}.Do(ctx, R, good, q)
+			Expect(err).NotTo(HaveOccurred())
+			recordAccess("my-config-reader", refused, "")
+			AddReportEntry("too-broad", fmt.Sprintf("my-config-reader: %s → %s", q, access.Happened(refused)))
+			GinkgoWriter.Printf("my-config-reader: %s → %s\n", q, access.Happened(refused))
+			Expect(refused).To(access.BeForbiddenFor(access.ServiceAccountUser(ns, "my-config-reader"), q))
+
+			allowed, err := access.Curl{}.Do(ctx, R, bad, q)
+			Expect(err).NotTo(HaveOccurred())
+			recordAccess("too-broad", allowed, "")
+			AddReportEntry("too-broad", fmt.Sprintf("too-broad: %s → %s", q, access.Happened(allowed)))
+			GinkgoWriter.Printf("too-broad: %s → %s\n", q, access.Happened(allowed))
+			Expect(allowed).To(access.BeAllowed())
+			if c.show != nil {
+				c.show(allowed)
+			}
+		})
+	}
 })
 
 // accessCheck is one question of the can-i matrix and the answer the guide's RBAC
@@ -173,9 +278,13 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 				real, err := access.Kubectl{Raw: true}.Do(ctx, R, f.probes[sa], q)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(real.ConnError).To(BeEmpty())
-				if want {
-					Expect(real.Code).NotTo(BeElementOf(401, 403), "%s: %s", q, access.Happened(real))
-				} else {
+				switch {
+				case want && q.Name == "absent":
+					// Authorized, and there is no such object: exactly 404 NotFound.
+					Expect(real).To(access.BeNotFound(q), "%s", q)
+				case want:
+					Expect(real).To(access.BeAllowed(), "%s", q)
+				default:
 					Expect(real).To(access.BeForbiddenFor(user, q))
 				}
 			}

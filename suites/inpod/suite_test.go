@@ -70,6 +70,11 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		Fail(err.Error())
 	}
 	say("%s", R.Describe())
+	// Runs killed before their cleanup (SIGKILL, a second Ctrl-C) left labelled
+	// objects behind: those older than the TTL go now.
+	_, line, err := R.Sweep(ctx, cfg.SweepTTL)
+	Expect(err).NotTo(HaveOccurred(), "deleting what earlier runs left behind")
+	say("%s", line)
 	AddReportEntry(report.ClusterEntry, clusterFacts(ctx), ReportEntryVisibilityNever)
 	data, err := json.Marshal(shared{Kubeconfig: R.Proxy.KubeconfigPath(), RunID: R.ID, Images: R.Images, Facts: R.Facts})
 	Expect(err).NotTo(HaveOccurred())
@@ -151,9 +156,9 @@ var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 	if R == nil {
 		return
 	}
-	if err := R.Cleanup(ctx); err != nil {
-		say("cleanup: %v", err)
-	}
+	// What the containers' DeferCleanups did not reach (they run first) goes
+	// here; an error turns the run red.
+	Expect(R.Cleanup(ctx)).To(Succeed(), "cleanup of run %s (objects labelled %s)", R.ID, run.RunSelector(R.ID))
 }, NodeTimeout(2*time.Minute))
 
 // The in-cluster Job leaves its verdict as a ConfigMap that outlives the pod;

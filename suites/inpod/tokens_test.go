@@ -12,6 +12,7 @@ import (
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/clusterinfo"
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
@@ -88,7 +89,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(st.Authenticated).To(BeFalse(), "a TokenReview without audience accepted a token for audience api")
 	})
 
-	It("gives the mounted default token the lifetime the API server's flags call for (a year with warnafter when extended; 3607 s, or the cap, without)", func(ctx SpecContext) {
+	It("gives the mounted default token exactly the lifetime the API server's flags call for (a year with warnafter when extended; 3607 s, or the cap, without)", func(ctx SpecContext) {
 		c, err := tokens.Decode(readFile(ctx, ns, pod, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
 		got := clusterinfo.TokenLifetime{Seconds: c.Lifetime()}
@@ -97,12 +98,15 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		}
 		want, err := R.Facts.APIServer.MountedToken()
 		if err != nil {
-			// A managed control plane hides its flags: the token must still show one
-			// of the API server's documented behaviours, and the report says which.
-			AddReportEntry("default-token-lifetime", fmt.Sprintf("exp−iat = %d s, warnafter = iat+%d s; expected behaviour unknown: %v", got.Seconds, got.WarnAfter, err))
-			documented := (got.Seconds == clusterinfo.ExtendedTokenSeconds && got.WarnAfter == clusterinfo.KubeletTokenSeconds) ||
-				(got.Seconds >= 3600 && got.Seconds <= clusterinfo.KubeletTokenSeconds && got.WarnAfter == 0)
-			Expect(documented).To(BeTrue(), "exp−iat = %d s with warnafter iat+%d s is none of: a year with warnafter iat+3607 (extended), 3607 s (not extended), 3600–3606 s (shortened to a cap)", got.Seconds, got.WarnAfter)
+			// kind's API server is a static pod the host-side run can always read:
+			// unreadable flags there are a defect, not a managed control plane.
+			Expect(R.Config.Provider).NotTo(Equal(config.ProviderKind), "the kind cluster's kube-apiserver flags could not be read: %v", err)
+			// A managed control plane hides its flags (the report header says so):
+			// the report names the behaviour the token shows, which must be one of
+			// the API server's documented ones.
+			seen := got.Behaviour()
+			AddReportEntry("default-token-lifetime", fmt.Sprintf("exp−iat = %d s, warnafter = iat+%d s; the API server's flags are not readable (%v), the token shows: %s", got.Seconds, got.WarnAfter, err, seen))
+			Expect(seen).NotTo(BeEmpty(), "exp−iat = %d s with warnafter iat+%d s is none of: a year with warnafter iat+3607 (extended), 3607 s (not extended), 3600–3606 s (shortened to a cap)", got.Seconds, got.WarnAfter)
 			return
 		}
 		AddReportEntry("default-token-lifetime", fmt.Sprintf("exp−iat = %d s, warnafter = iat+%d s; flags of %s: %s", got.Seconds, got.WarnAfter, R.Facts.APIServer.Source, want))

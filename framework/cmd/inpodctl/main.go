@@ -5,7 +5,8 @@
 // `inpodctl pull [job]` (pulls or builds the published set's missing images; with
 // job, the suite image too), `inpodctl job` (the in-cluster Job), `inpodctl
 // sonobuoy` (the suite as a Sonobuoy plugin), `inpodctl manifests`
-// (manifests/job/workspaces.yaml).
+// (manifests/job/workspaces.yaml), `inpodctl cleanup [--run-id ID]` (deletes
+// what earlier, killed runs labelled), `inpodctl leftovers` (lists it).
 package main
 
 import (
@@ -27,8 +28,8 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "verify" {
 		os.Exit(verify(os.Args[2:]))
 	}
-	if len(os.Args) < 2 || len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")) {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | verify -f FILE [--methods m,...]")
+	if len(os.Args) < 2 || (os.Args[1] != "cleanup" && (len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")))) {
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | verify -f FILE [-methods m,...]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -77,6 +78,10 @@ func do(ctx context.Context, verb string) error {
 		}
 		say("%s; kubeconfig %s", r.Describe(), r.Proxy.KubeconfigPath())
 		return nil
+	case "cleanup":
+		return cleanup(ctx, cfg, os.Args[2:])
+	case "leftovers":
+		return leftovers(ctx, cfg)
 	case "job":
 		return runJob(ctx, cfg)
 	case "sonobuoy":
@@ -102,5 +107,5 @@ func do(ctx context.Context, verb string) error {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy or manifests)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy, manifests, cleanup or leftovers)", verb)
 }

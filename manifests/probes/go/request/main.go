@@ -5,6 +5,7 @@
 //
 //	inpod-request sleep                    keep the container running
 //	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
+//	                                       (PATH may carry a query: ?watch=1&timeoutSeconds=1)
 //	inpod-request loop PATH SECONDS        GET PATH every SECONDS with one long-lived
 //	                                       client, one JSON line each: the code, and the
 //	                                       iat/exp/jti of the token the client sent (read
@@ -74,14 +75,17 @@ func do(method, path, body string) outcome {
 	if err != nil {
 		return outcome{Error: err.Error()}
 	}
-	// AbsPath would escape a query into the path: parameters go separately.
-	path, query, _ := strings.Cut(path, "?")
+	// A query (a watch's watch=1&timeoutSeconds=1) goes in as parameters:
+	// AbsPath would escape its "?" into the path.
+	path, rawQuery, _ := strings.Cut(path, "?")
 	req := cs.Discovery().RESTClient().Verb(method).AbsPath(path)
-	if q, err := url.ParseQuery(query); err == nil {
-		for k, vs := range q {
-			for _, v := range vs {
-				req = req.Param(k, v)
-			}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return outcome{Error: "query " + rawQuery + ": " + err.Error()}
+	}
+	for k, vs := range query {
+		for _, v := range vs {
+			req = req.Param(k, v)
 		}
 	}
 	if body != "" {

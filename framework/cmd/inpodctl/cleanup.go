@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	e2ewait "sigs.k8s.io/e2e-framework/klient/wait"
+
+	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/run"
+)
+
+// errNoCluster: the kind cluster's kubeconfig is absent, so there is no cluster
+// that could hold anything labelled.
+var errNoCluster = errors.New("no cluster")
+
+// connect reaches the run's cluster without creating it: the kind cluster's
+// kubeconfig in the cache, or the configured kubeconfig, or in-cluster.
+func connect(ctx context.Context, cfg *config.Config) (cluster.Proxy, error) {
+	switch cfg.Provider {
+	case config.ProviderInCluster:
+		return cluster.InCluster(ctx, cfg.APITimeout)
+	case config.ProviderKubeconfig:
+		return cluster.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
+	}
+	path := filepath.Join(run.CacheDir(), "kind-"+cfg.ClusterName+".kubeconfig")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: kind cluster %s has no kubeconfig at %s", errNoCluster, cfg.ClusterName, path)
+	}
+	return cluster.FromKubeconfig(ctx, path, "", cfg.APITimeout)
+}
+
+// cleanup is `inpodctl cleanup [--run-id ID]`: it deletes every Namespace,
+// ClusterRole and ClusterRoleBinding labelled app.kubernetes.io/managed-by=inpod
+// (of run ID only, with --run-id), then waits until they are gone.
+// `inpodctl leftovers` lists them, one per line as kubectl -o name does.
+func cleanup(ctx context.Context, cfg *config.Config, args []string) error {
+	fl := flag.NewFlagSet("cleanup", flag.ContinueOnError)
+	id := fl.String("run-id", "", "only the objects of this run (label "+run.LabelRun+")")
+	wait := fl.Duration("wait", 3*time.Minute, "how long to wait for deleted namespaces to be gone (0: do not wait)")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	sel := run.ManagedSelector
+	if *id != "" {
+		sel = run.RunSelector(*id)
+	}
+	p, err := connect(ctx, cfg)
+	if errors.Is(err, errNoCluster) {
+		say("cleanup: nothing to do (%v)", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cs := p.Clientset()
+	objs, err := run.CleanupLabelled(ctx, cs, sel)
+	if err != nil {
+		return fmt.Errorf("cleanup %s: %w", sel, err)
+	}
+	say("cleanup: deleting %d object(s) labelled %s", len(objs), sel)
+	for _, o := range objs {
+		say("cleanup:   %s (run %s, created %s)", o, o.RunID, o.Created.Format(time.RFC3339))
+	}
+	if *wait == 0 || len(objs) == 0 {
+		return nil
+	}
+	var left []run.Labelled
+	err = e2ewait.For(func(ctx context.Context) (bool, error) {
+		var lerr error
+		left, lerr = run.ListLabelled(ctx, cs, sel)
+		return lerr == nil && len(left) == 0, nil
+	}, e2ewait.WithContext(ctx), e2ewait.WithTimeout(*wait), e2ewait.WithInterval(2*time.Second), e2ewait.WithImmediate())
+	if err != nil {
+		return fmt.Errorf("cleanup: still there after %s: %v", *wait, left)
+	}
+	say("cleanup: nothing labelled %s is left", sel)
+	return nil
+}
+
+func leftovers(ctx context.Context, cfg *config.Config) error {
+	p, err := connect(ctx, cfg)
+	if errors.Is(err, errNoCluster) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	objs, err := run.ListLabelled(ctx, p.Clientset(), run.ManagedSelector)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		fmt.Println(o)
+	}
+	return nil
+}

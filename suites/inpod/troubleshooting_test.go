@@ -1,0 +1,94 @@
+package inpod_test
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/run"
+)
+
+// The guide's "Troubleshooting" section, its commands typed as it writes them,
+// run with the project's kubectl (run.KubectlBinary) against the run's cluster.
+var _ = Describe("The guide's troubleshooting commands, run with kubectl as the guide writes them", Label("troubleshooting", "method:kubectl"), Ordered, ContinueOnFailure, func() {
+	var ns string
+	const (
+		myPod    = "my-pod"     // curl image: the token check and the reachability check
+		noAPIPod = "no-api-pod" // automountServiceAccountToken: false
+		dnsPod   = "dns-pod"    // kubectl image: busybox's nslookup
+	)
+	kubectl := func(ctx SpecContext, args ...string) run.KubectlResult {
+		res, err := R.Kubectl(ctx, args...)
+		Expect(err).NotTo(HaveOccurred())
+		return res
+	}
+
+	BeforeAll(func(ctx SpecContext) {
+		if R.Proxy.KubeconfigPath() == "" {
+			Skip("the guide's troubleshooting commands are kubectl on a workstation; an in-cluster run has no kubeconfig for one (the in-pod specs cover the same checks)")
+		}
+		if R.Provided() {
+			Skip("with provided namespaces the runner works only in manifests/job's workspaces, which hold none for a workstation's troubleshooting")
+		}
+		_, err := R.KubectlBinary()
+		Expect(err).NotTo(HaveOccurred(), "the project's kubectl (make images builds it)")
+		ns = newNamespace(ctx, "troubleshooting")
+		createAll(ctx,
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: myPod, Image: R.Image("curl")}),
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: noAPIPod, Image: R.Image("curl"), AutomountToken: ptr.To(false)}),
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: dnsPod, Image: R.Image("kubectl")}))
+	})
+
+	It("lists token, ca.crt and namespace with kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/", func(ctx SpecContext) {
+		res := kubectl(ctx, "exec", myPod, "-n", ns, "--", "ls", "-la", "/var/run/secrets/kubernetes.io/serviceaccount/")
+		Expect(res.ExitCode).To(BeZero(), "%s: %s", res.Command, res.Stderr)
+		for _, f := range []string{"token", "ca.crt", "namespace"} {
+			Expect(res.Stdout).To(MatchRegexp(`(?m) `+f+` -> \S+$`), "%s lists no %s:\n%s", res.Command, f, res.Stdout)
+		}
+	})
+
+	It("shows \"Token Not Found\" for a pod with automount off: ls exits non-zero with No such file or directory", func(ctx SpecContext) {
+		res := kubectl(ctx, "exec", noAPIPod, "-n", ns, "--", "ls", "-la", "/var/run/secrets/kubernetes.io/serviceaccount/")
+		Expect(res.ExitCode).NotTo(BeZero(), "%s listed:\n%s", res.Command, res.Stdout)
+		Expect(res.Stderr).To(ContainSubstring("No such file or directory"))
+	})
+
+	It("prints false for the automount-off pod and nothing for my-pod with kubectl get pod -o jsonpath='{.spec.automountServiceAccountToken}'", func(ctx SpecContext) {
+		res := kubectl(ctx, "get", "pod", noAPIPod, "-n", ns, "-o", "jsonpath={.spec.automountServiceAccountToken}")
+		Expect(res.ExitCode).To(BeZero(), "%s: %s", res.Command, res.Stderr)
+		Expect(res.Stdout).To(Equal("false"))
+		res = kubectl(ctx, "get", "pod", myPod, "-n", ns, "-o", "jsonpath={.spec.automountServiceAccountToken}")
+		Expect(res.ExitCode).To(BeZero(), "%s: %s", res.Command, res.Stderr)
+		Expect(res.Stdout).To(BeEmpty(), "unset on the pod, so the jsonpath prints nothing")
+	})
+
+	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP with kubectl exec -- nslookup kubernetes.default.svc", func(ctx SpecContext) {
+		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		res := kubectl(ctx, "exec", dnsPod, "-n", ns, "--", "nslookup", "kubernetes.default.svc")
+		Expect(res.ExitCode).To(BeZero(), "%s (no DNS answer for the API server's name): %s %s", res.Command, res.Stdout, res.Stderr)
+		Expect(res.Stdout).To(MatchRegexp(`(?m)^Address:\s+`+strings.ReplaceAll(svc.Spec.ClusterIP, ".", `\.`)+`$`), "%s:\n%s", res.Command, res.Stdout)
+	})
+
+	It("gets ok from kubectl exec my-pod -- curl -k https://kubernetes.default.svc/healthz", func(ctx SpecContext) {
+		res := kubectl(ctx, "exec", myPod, "-n", ns, "--", "curl", "-sk", "--max-time", "10", "https://kubernetes.default.svc/healthz")
+		Expect(res.ExitCode).To(BeZero(), "%s got no HTTP answer: %s", res.Command, res.Stderr)
+		Expect(res.Stdout).To(Equal("ok"))
+	})
+
+	It("answers no, then the rules, with kubectl auth can-i list pods --as / --list --as for the default ServiceAccount", func(ctx SpecContext) {
+		as := "--as=" + access.ServiceAccountUser(ns, "default")
+		res := kubectl(ctx, "auth", "can-i", "list", "pods", "-n", ns, as)
+		Expect(strings.TrimSpace(res.Stdout)).To(Equal("no"), "%s: %s", res.Command, res.Stderr)
+		Expect(res.ExitCode).To(Equal(1), "can-i exits 1 on no")
+		res = kubectl(ctx, "auth", "can-i", "--list", "-n", ns, as)
+		Expect(res.ExitCode).To(BeZero(), "%s: %s", res.Command, res.Stderr)
+		Expect(res.Stdout).To(ContainSubstring("selfsubjectaccessreviews.authorization.k8s.io"))
+		Expect(res.Stdout).NotTo(MatchRegexp(`(?m)^pods\s`), "the default ServiceAccount holds no rule on pods")
+	})
+})
