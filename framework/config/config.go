@@ -49,7 +49,6 @@ type Config struct {
 	NodeImage   string
 	KindConfig  string
 	Profile     string // a cluster profile under manifests/kind/profiles ("" = default)
-	KindBinary  string
 	KeepCluster bool
 	// NodeFlavor says what the kind node image is: kind's own (kindnet, upstream
 	// DNS) or inpod's offline build (static CNI, cluster-only DNS). "" follows
@@ -112,7 +111,6 @@ func (c *Config) settings() []setting {
 			return fmt.Errorf("unknown node flavor %q (want kindest or offline)", v)
 		}, ""},
 		{"kind-config", "INPOD_KIND_CONFIG", "kind cluster config", str(&c.KindConfig), ""},
-		{"kind", "INPOD_KIND", "kind binary", str(&c.KindBinary), ""},
 		{"profile", "INPOD_PROFILE", "cluster profile (manifests/kind/profiles/NAME.yaml) of the kind cluster", str(&c.Profile), ""},
 		{"keep-cluster", "KEEP_CLUSTER", "keep the kind cluster after the run", func(v string) error {
 			b, err := parseBool(v)

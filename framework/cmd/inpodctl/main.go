@@ -12,11 +12,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/job"
@@ -90,14 +90,7 @@ func do(ctx context.Context, verb string) error {
 		if err != nil {
 			return err
 		}
-		bin := in.KindBinary
-		if bin == "" {
-			bin = "kind"
-		}
-		say("deleting kind cluster %s", in.Name)
-		cmd := exec.CommandContext(ctx, bin, "delete", "cluster", "--name", in.Name)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		return cmd.Run()
+		return cluster.DeleteKind(in.Name, in.Kubeconfig, say)
 	}
 	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy or manifests)", verb)
 }
