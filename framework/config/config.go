@@ -97,7 +97,7 @@ func (c *Config) settings() []setting {
 			c.Provider = p
 			return err
 		}, "kind"},
-		{"kubeconfig", "KUBECONFIG", "kubeconfig file (provider kubeconfig)", str(&c.Kubeconfig), ""},
+		{"kubeconfig", "KUBECONFIG", "kubeconfig files, a KUBECONFIG list (provider kubeconfig; default: clientcmd's loading rules, ~/.kube/config)", str(&c.Kubeconfig), ""},
 		{"context", "INPOD_CONTEXT", "kubeconfig context (default: the file's current one)", str(&c.Context), ""},
 		{"cluster", "INPOD_CLUSTER", "kind cluster name", str(&c.ClusterName), "inpod"},
 		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), "v1.37.2"},
@@ -180,13 +180,14 @@ func Load(flags map[string]*string, getenv func(string) string) (*Config, error)
 		}
 	}
 	if c.Kubeconfig != "" {
-		c.Kubeconfig = expandHome(strings.Split(c.Kubeconfig, string(os.PathListSeparator))[0])
+		files := filepath.SplitList(c.Kubeconfig)
+		for i := range files {
+			files[i] = expandHome(files[i])
+		}
+		c.Kubeconfig = strings.Join(files, string(filepath.ListSeparator))
 	}
 	if c.RunID == "" {
 		c.RunID = strconv.FormatInt(time.Now().UnixNano()%1e10, 36)
-	}
-	if c.Provider == ProviderKubeconfig && c.Kubeconfig == "" {
-		c.Kubeconfig = expandHome("~/.kube/config")
 	}
 	return c, nil
 }
