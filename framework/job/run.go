@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/manifests"
 )
 
@@ -248,7 +249,7 @@ func (a *applied) apply(ctx context.Context) error {
 	cs := a.in.Proxy.Clientset()
 	var missing []string
 	for _, p := range callerNeeds {
-		ok, err := SelfAllowed(ctx, cs, p)
+		ok, err := rbac.CanI(ctx, cs, p)
 		if err != nil {
 			return err
 		}

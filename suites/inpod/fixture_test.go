@@ -13,6 +13,7 @@ import (
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/report"
 )
 
@@ -38,9 +39,9 @@ type methodFixture struct {
 
 func (f *methodFixture) user(sa string) string {
 	if sa == saClusterPod {
-		return access.ServiceAccountUser(f.cluster, saPodReader)
+		return rbac.ServiceAccountUser(f.cluster, saPodReader)
 	}
-	return access.ServiceAccountUser(f.main, sa)
+	return rbac.ServiceAccountUser(f.main, sa)
 }
 
 // setupMethod builds the fixture of method m in the namespaces of purpose (the

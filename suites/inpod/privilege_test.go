@@ -65,7 +65,7 @@ var _ = Describe("The principle of least privilege", Label("rbac", "method:curl"
 		target = access.Target{Namespace: ns, Pod: "my-config-reader"}
 	})
 
-	user := func() string { return access.ServiceAccountUser(ns, "my-config-reader") }
+	user := func() string { return rbac.ServiceAccountUser(ns, "my-config-reader") }
 	getCM := func(name string) access.Request {
 		return access.Request{Verb: "get", Resource: "configmaps", Namespace: ns, Name: name}
 	}
