@@ -45,18 +45,18 @@ type Input struct {
 	SystemPodSecurity string
 }
 
-// Manifests decodes manifests/job (namespaces, RBAC, Job) as `kubectl apply -k`
-// would apply them, in dependency order.
-func Manifests() ([]k8s.Object, error) {
+// Manifests decodes manifests/job (namespaces, RBAC, Job) with e2e-framework's
+// decoder, as `kubectl apply -k` would apply them, in dependency order; opts
+// change each object as it is decoded.
+func Manifests(opts ...decoder.DecodeOption) ([]k8s.Object, error) {
 	var objs []k8s.Object
 	for _, f := range []string{"job/namespace.yaml", "job/rbac.yaml", "job/workspaces.yaml", "job/job.yaml"} {
-		data, err := manifests.FS.ReadFile(f)
+		got, err := decoder.DecodeAllFiles(context.Background(), manifests.FS, f, opts...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("manifests/%s: %w", f, err)
 		}
-		got, err := decoder.DecodeAll(context.Background(), bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+		if len(got) == 0 {
+			return nil, fmt.Errorf("manifests/%s: no objects", f)
 		}
 		objs = append(objs, got...)
 	}
@@ -65,21 +65,17 @@ func Manifests() ([]k8s.Object, error) {
 
 // Objects is Manifests labelled for the run and configured by in.
 func Objects(in Input) ([]k8s.Object, error) {
-	objs, err := Manifests()
+	objs, err := Manifests(decoder.MutateLabels(map[string]string{
+		"app.kubernetes.io/name":       "inpod",
+		"app.kubernetes.io/managed-by": "inpod",
+		// Not inpod.io/run: the suite deletes what carries its run label at the
+		// end, and the runner's own RBAC must outlive that.
+		"inpod.io/job": in.RunID,
+	}))
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range objs {
-		l := o.GetLabels()
-		if l == nil {
-			l = map[string]string{}
-		}
-		l["app.kubernetes.io/name"] = "inpod"
-		l["app.kubernetes.io/managed-by"] = "inpod"
-		// Not inpod.io/run: the suite deletes what carries its run label at the
-		// end, and the runner's own RBAC must outlive that.
-		l["inpod.io/job"] = in.RunID
-		o.SetLabels(l)
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
 			if (obj.Name == Runner || obj.Name == WorkspaceRole) && in.RemovePermission != "" {
@@ -89,7 +85,7 @@ func Objects(in Input) ([]k8s.Object, error) {
 			configureJob(obj, in)
 		case *corev1.Namespace:
 			if obj.Name == Namespace && in.SystemPodSecurity != "" {
-				l["pod-security.kubernetes.io/enforce"] = in.SystemPodSecurity
+				obj.Labels["pod-security.kubernetes.io/enforce"] = in.SystemPodSecurity
 			}
 		}
 	}

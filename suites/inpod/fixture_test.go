@@ -66,9 +66,8 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		deploy = append(deploy, admin...)
 	}
 	for _, d := range deploy {
-		objs, err := guide.Load(d.file)
+		objs, err := guide.Load(d.file, guide.Adapt(R, guide.AdaptInput{Namespace: d.ns})...)
 		Expect(err).NotTo(HaveOccurred())
-		guide.Adapt(R, guide.AdaptInput{Namespace: d.ns}, objs)
 		Expect(guide.Apply(ctx, R, faults.Mutate(R, d.file, objs))).To(Succeed())
 	}
 	if R.Provided() {

@@ -24,9 +24,8 @@ import (
 // deployLeastPrivilege applies the guide's least-privilege Roles (with the
 // self-check fault, if injected) and returns them.
 func deployLeastPrivilege(ctx SpecContext, ns string) (tooBroad, myConfig *rbacv1.Role) {
-	objs, err := guide.Load("least-privilege.yaml")
+	objs, err := guide.Load("least-privilege.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
 	Expect(err).NotTo(HaveOccurred())
-	guide.Adapt(R, guide.AdaptInput{Namespace: ns}, objs)
 	for _, o := range objs {
 		switch o.GetName() {
 		case "too-broad":
