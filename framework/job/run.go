@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/manifests"
 )
@@ -279,16 +280,16 @@ func (a *applied) cleanup(ctx context.Context) { cleanup(ctx, a.in, a.created) }
 func waitPod(ctx context.Context, in Input) (string, error) {
 	var name, seen string
 	err := wait.For(func(ctx context.Context) (bool, error) {
-		pods, err := in.Proxy.Clientset().CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + JobName})
-		if err != nil || len(pods.Items) == 0 {
+		list, err := in.Proxy.Clientset().CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + JobName})
+		if err != nil || len(list.Items) == 0 {
 			seen = "no pod yet"
 			return false, nil
 		}
-		p := pods.Items[0]
+		p := list.Items[0]
 		name = p.Name
 		for _, c := range p.Status.ContainerStatuses {
-			if w := c.State.Waiting; w != nil && (w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff" || w.Reason == "ErrImageNeverPull") {
-				return false, fmt.Errorf("image %s cannot be pulled: %s", c.Image, w.Message)
+			if w := c.State.Waiting; w != nil && pods.ImageUnavailable(w) {
+				return false, fmt.Errorf("image %s cannot be pulled (%s): %s", c.Image, w.Reason, w.Message)
 			}
 			if c.Name == "suite" && (c.State.Running != nil || c.State.Terminated != nil) {
 				return true, nil

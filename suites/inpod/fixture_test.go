@@ -2,8 +2,6 @@ package inpod_test
 
 import (
 	"context"
-	"errors"
-	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -107,30 +105,12 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.main, Name: f.victim, Image: curl}),
 		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.other, Name: f.bystand, Image: curl}),
 	}
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-	)
-	start := func(p *corev1.Pod) {
-		defer wg.Done()
-		if _, err := pods.Create(ctx, R, p); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
-	}
+	list := extra
 	for sa, p := range all {
 		f.probes[sa] = access.Target{Namespace: p.Namespace, Pod: p.Name}
-		wg.Add(1)
-		go start(p)
+		list = append(list, p)
 	}
-	for _, p := range extra {
-		wg.Add(1)
-		go start(p)
-	}
-	wg.Wait()
-	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
+	Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
 	return f
 }
 

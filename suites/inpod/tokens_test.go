@@ -35,7 +35,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		secure, err := guide.Pod(R, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
 		faults.WidenSecurePodAudience(R, secure)
-		createAll(ctx, secure, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, Image: R.Image("curl")}))
+		Expect(pods.CreateAll(ctx, R, secure, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, Image: R.Image("curl")}))).To(Succeed())
 	})
 
 	It("mounts token, ca.crt (the kube-root-ca.crt ConfigMap) and namespace (the pod's)", func(ctx SpecContext) {
