@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-K8S_VERSION  ?= v1.37.2
+K8S_VERSION  ?= $(shell cat $(CURDIR)/K8S_VERSION)
 IMAGES       ?= auto
 LABELS       ?= !slow
 KEEP_CLUSTER ?=
@@ -131,7 +131,7 @@ lint: ## go vet, gofmt, golangci-lint, shellcheck, actionlint.
 
 .PHONY: unit
 unit: ## Unit tests of the framework (no cluster).
-	go test ./framework/... ./manifests/...
+	go test . ./framework/... ./manifests/...
 
 .PHONY: vet
 vet: ## go vet.

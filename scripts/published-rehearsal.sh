@@ -16,7 +16,7 @@
 #   transferred again: the pull fetches manifest and config and finds the layers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${K8S_VERSION:=v1.37.2}"
+: "${K8S_VERSION:=$(cat K8S_VERSION)}"
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
 : "${INPOD_CLUSTER:=inpod}"
 : "${REPORT_DIR:=$PWD/reports}"

@@ -1,10 +1,12 @@
 package access
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/onsi/gomega"
 
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
 )
@@ -80,4 +82,14 @@ func TestParseJSONProbe(t *testing.T) {
 	o = parseJSONProbe("python", q, pods.ExecResult{ExitCode: 1, Stderr: "Traceback ..."})
 	g.Expect(o.ConnError).NotTo(gomega.BeEmpty())
 	g.Expect(o).NotTo(BeAllowed())
+}
+
+func TestMethodsAreConfigsMethods(t *testing.T) {
+	var names []string
+	for _, m := range Methods {
+		names = append(names, m.Name())
+	}
+	if !slices.Equal(names, config.Methods) {
+		t.Errorf("access.Methods %v, config.Methods %v", names, config.Methods)
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inpod/inpod"
 )
 
 // Provider names how the suite obtains its cluster.
@@ -100,7 +102,7 @@ func (c *Config) settings() []setting {
 		{"kubeconfig", "KUBECONFIG", "kubeconfig files, a KUBECONFIG list (provider kubeconfig; default: clientcmd's loading rules, ~/.kube/config)", str(&c.Kubeconfig), ""},
 		{"context", "INPOD_CONTEXT", "kubeconfig context (default: the file's current one)", str(&c.Context), ""},
 		{"cluster", "INPOD_CLUSTER", "kind cluster name", str(&c.ClusterName), "inpod"},
-		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), "v1.37.2"},
+		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), inpod.K8sVersion()},
 		{"node-image", "INPOD_NODE_IMAGE", "kind node image (default: by image mode and version)", str(&c.NodeImage), ""},
 		{"node-flavor", "INPOD_NODE_FLAVOR", "what the node image is: kindest (kind's, kindnet) | offline (inpod's, static CNI); default: by image set", func(v string) error {
 			switch f := NodeFlavor(strings.ToLower(v)); f {
@@ -140,8 +142,9 @@ func (c *Config) settings() []setting {
 	}
 }
 
-// ImageMethods are the methods whose probe image can be overridden, e.g. CURL_IMAGE.
-var ImageMethods = []string{"curl", "python", "go", "kubectl"}
+// Methods are the guide's ways to reach the API from a pod, in its order; each
+// has a probe image that can be overridden, e.g. CURL_IMAGE.
+var Methods = []string{"curl", "python", "go", "kubectl"}
 
 // Bind registers the "inpod." flags on fs. Parse must be called after fs is parsed.
 func (c *Config) Bind(fs *flag.FlagSet) map[string]*string {
@@ -149,7 +152,7 @@ func (c *Config) Bind(fs *flag.FlagSet) map[string]*string {
 	for _, s := range c.settings() {
 		vals[s.flag] = fs.String("inpod."+s.flag, "", s.usage+" (env "+s.env+", default "+quoteDefault(s.def)+")")
 	}
-	for _, m := range ImageMethods {
+	for _, m := range Methods {
 		env := strings.ToUpper(m) + "_IMAGE"
 		vals["image-"+m] = fs.String("inpod.image-"+m, "", "image for method "+m+" (env "+env+")")
 	}
@@ -174,7 +177,7 @@ func Load(flags map[string]*string, getenv func(string) string) (*Config, error)
 			return nil, fmt.Errorf("config: %s/-inpod.%s: %w", s.env, s.flag, err)
 		}
 	}
-	for _, m := range ImageMethods {
+	for _, m := range Methods {
 		if v := pick("image-"+m, strings.ToUpper(m)+"_IMAGE", ""); v != "" {
 			c.ImageOverrides[m] = v
 		}

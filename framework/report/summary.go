@@ -10,6 +10,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/lines"
 )
 
@@ -47,7 +48,7 @@ func RequestLabel(verb, resource, group string) string {
 }
 
 // Methods are the summary's columns.
-var Methods = []string{"curl", "python", "go", "kubectl"}
+var Methods = config.Methods
 
 // Summary is what summary.md and summary.html show.
 type Summary struct {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -47,7 +48,7 @@ func do(ctx context.Context, verb string) error {
 	case "images":
 		set := run.ResolveImages(ctx, cfg)
 		say("%s", set.Reason)
-		for _, m := range append(config.ImageMethods, "node") {
+		for _, m := range append(slices.Clone(config.Methods), "node") {
 			fmt.Printf("%s\t%s\n", m, set.Refs[m])
 		}
 		return nil
