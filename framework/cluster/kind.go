@@ -124,6 +124,9 @@ func createKind(in KindInput, kc kindAPI) error {
 		if cause != "" {
 			return fmt.Errorf("kind create cluster %s failed: %s", in.Name, cause)
 		}
+		if out := commandOutput(err); out != "" {
+			return fmt.Errorf("kind create cluster %s failed: %w; its output ends: %s", in.Name, err, out)
+		}
 		return fmt.Errorf("kind create cluster %s failed: %w", in.Name, err)
 	}
 	in.Log("kind cluster %s created in %s", in.Name, time.Since(start).Round(time.Second))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 
+	kindexec "sigs.k8s.io/kind/pkg/exec"
+
 	"github.com/inpod/inpod/framework/lines"
 )
 
@@ -42,4 +44,14 @@ func kubeletCause(journal string) string {
 		}
 	}
 	return ""
+}
+
+// commandOutput is the end of what the node command behind a kind error printed
+// (kubeadm's own words, which kind's error leaves out), on one line.
+func commandOutput(err error) string {
+	re := kindexec.RunErrorForError(err)
+	if re == nil {
+		return ""
+	}
+	return strings.ReplaceAll(lines.LastN(string(re.Output), 5), "\n", " | ")
 }

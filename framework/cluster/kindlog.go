@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strings"
 
 	kindlog "sigs.k8s.io/kind/pkg/log"
 )
@@ -23,6 +24,6 @@ func (l kindLogger) V(v kindlog.Level) kindlog.InfoLogger {
 
 type kindInfo kindLogger
 
-func (i kindInfo) Info(m string)               { i.log("kind: %s", m) }
+func (i kindInfo) Info(m string)               { i.log("kind: %s", strings.TrimSpace(m)) }
 func (i kindInfo) Infof(f string, args ...any) { i.Info(fmt.Sprintf(f, args...)) }
 func (i kindInfo) Enabled() bool               { return true }
