@@ -46,12 +46,23 @@ func kubeletCause(journal string) string {
 	return ""
 }
 
-// commandOutput is the end of what the node command behind a kind error printed
-// (kubeadm's own words, which kind's error leaves out), on one line.
+// commandOutput is what the node command behind a kind error said went wrong
+// (kubeadm's own words, which kind's error leaves out): its first line naming an
+// error, else its last lines that are not a stack trace, on one line.
 func commandOutput(err error) string {
 	re := kindexec.RunErrorForError(err)
 	if re == nil {
 		return ""
 	}
-	return strings.ReplaceAll(lines.LastN(string(re.Output), 5), "\n", " | ")
+	var kept []string
+	for _, l := range strings.Split(string(re.Output), "\n") {
+		low := strings.ToLower(l)
+		if strings.Contains(low, "error execution phase") || strings.Contains(low, "[error") || strings.Contains(low, "timed out") {
+			return strings.TrimSpace(l)
+		}
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(l, "\t") && !strings.HasPrefix(t, "goroutine ") {
+			kept = append(kept, t)
+		}
+	}
+	return strings.ReplaceAll(lines.LastN(strings.Join(kept, "\n"), 3), "\n", " | ")
 }
