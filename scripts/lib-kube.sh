@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
 : "${INPOD_CLUSTER:=inpod}"
-: "${K8S_VERSION:=v1.37.2}"
+: "${K8S_VERSION:=$(cat "$ROOT/K8S_VERSION")}"
 : "${REPORT_DIR:=$ROOT/reports}"
 GINKGO=$INPOD_CACHE/tools/ginkgo
 KUBECTL=$INPOD_CACHE/bin/$K8S_VERSION/kubernetes/kubectl

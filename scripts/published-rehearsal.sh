@@ -18,7 +18,7 @@
 #   transferred again: the pull fetches manifest and config and finds the layers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${K8S_VERSION:=v1.37.2}"
+: "${K8S_VERSION:=$(cat K8S_VERSION)}"
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
 # A cluster of its own, created from the pulled node image and deleted at the end
 # (a kept cluster of another image would otherwise be reused).

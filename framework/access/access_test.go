@@ -1,11 +1,14 @@
 package access
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/onsi/gomega"
 
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 func TestRequestPath(t *testing.T) {
@@ -33,9 +36,9 @@ func TestParseCurlForbidden(t *testing.T) {
 	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	o := ParseCurl(q, pods.ExecResult{Stdout: forbiddenBody + "\n403"})
 	g.Expect(o.Code).To(gomega.Equal(403))
-	g.Expect(o).To(BeForbiddenFor(ServiceAccountUser("n", "default"), q))
-	g.Expect(o).NotTo(BeForbiddenFor(ServiceAccountUser("n", "pod-reader"), q), "another identity must not match")
-	g.Expect(o).NotTo(BeForbiddenFor(ServiceAccountUser("n", "default"), Request{Verb: "get", Resource: "pods", Namespace: "n"}), "another verb must not match")
+	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
+	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "pod-reader"), q), "another identity must not match")
+	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), Request{Verb: "get", Resource: "pods", Namespace: "n"}), "another verb must not match")
 	g.Expect(o).NotTo(BeAllowed())
 	g.Expect(o).NotTo(BeUnauthorized())
 }
@@ -45,7 +48,7 @@ func TestParseCurlConnectionErrorIsNeither403Nor401(t *testing.T) {
 	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	o := ParseCurl(q, pods.ExecResult{ExitCode: 6, Stderr: "curl: (6) Could not resolve host: kubernetes.default.svc"})
 	g.Expect(o.ConnError).To(gomega.ContainSubstring("Could not resolve host"))
-	g.Expect(o).NotTo(BeForbiddenFor(ServiceAccountUser("n", "default"), q))
+	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
 	g.Expect(o).NotTo(BeUnauthorized())
 	g.Expect(o).NotTo(BeAllowed())
 }
@@ -62,7 +65,7 @@ func TestParseKubectl(t *testing.T) {
 	g := gomega.NewWithT(t)
 	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	o := ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: `Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:n:default" cannot list resource "pods" in API group "" in the namespace "n"` + "\n"})
-	g.Expect(o).To(BeForbiddenFor(ServiceAccountUser("n", "default"), q))
+	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
 	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "error: You must be logged in to the server (Unauthorized)\n"})
 	g.Expect(o).To(BeUnauthorized())
 	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "Unable to connect to the server: dial tcp: lookup kubernetes.default.svc: no such host\n"})
@@ -75,7 +78,7 @@ func TestParseJSONProbe(t *testing.T) {
 	g := gomega.NewWithT(t)
 	q := Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: "n", Name: "p"}
 	o := parseJSONProbe("go", q, pods.ExecResult{Stdout: `{"code":403,"reason":"Forbidden","message":"pods \"p\" is forbidden: User \"system:serviceaccount:n:default\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"n\""}` + "\n"})
-	g.Expect(o).To(BeForbiddenFor(ServiceAccountUser("n", "default"), q))
+	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
 	o = parseJSONProbe("python", q, pods.ExecResult{ExitCode: 1, Stderr: "Traceback ..."})
 	g.Expect(o.ConnError).NotTo(gomega.BeEmpty())
 	g.Expect(o).NotTo(BeAllowed())
@@ -132,4 +135,13 @@ Error from server (TooManyRequests): the server has received too many requests a
 	g.Expect(o.Code).To(gomega.Equal(429))
 	g.Expect(o).NotTo(BeAllowed())
 	g.Expect(Happened(o)).To(gomega.ContainSubstring("throttled"))
+}
+func TestMethodsAreConfigsMethods(t *testing.T) {
+	var names []string
+	for _, m := range Methods {
+		names = append(names, m.Name())
+	}
+	if !slices.Equal(names, config.Methods) {
+		t.Errorf("access.Methods %v, config.Methods %v", names, config.Methods)
+	}
 }

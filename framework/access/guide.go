@@ -14,17 +14,12 @@ import (
 func GuideListCommand(method string, withJQ bool) []string {
 	switch method {
 	case "curl":
-		script := `APISERVER=https://kubernetes.default.svc
-TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)
-CACERT=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt
-NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
-`
+		list := CurlPreamble + `curl --cacert $CACERT --header "Authorization: Bearer $TOKEN" \
+  $APISERVER/api/v1/namespaces/$NAMESPACE/pods`
 		if withJQ {
-			return []string{"sh", "-c", script + `curl --cacert $CACERT --header "Authorization: Bearer $TOKEN" \
-  $APISERVER/api/v1/namespaces/$NAMESPACE/pods | jq .items[].metadata.name`}
+			return []string{"sh", "-c", list + ` | jq .items[].metadata.name`}
 		}
-		return []string{"sh", "-c", script + `curl --cacert $CACERT --header "Authorization: Bearer $TOKEN" \
-  $APISERVER/api/v1/namespaces/$NAMESPACE/pods`}
+		return []string{"sh", "-c", list}
 	case "python":
 		return []string{"sh", "-c", "cd /app && python3 app.py"}
 	case "go":

@@ -9,9 +9,6 @@ import (
 	"github.com/inpod/inpod/framework/netcheck"
 )
 
-// ServiceAccountUser is how the API server names a ServiceAccount.
-func ServiceAccountUser(ns, sa string) string { return "system:serviceaccount:" + ns + ":" + sa }
-
 // ForbiddenMessage is the message the RBAC authorizer puts in a 403 for user
 // doing verb on resource (plural, with /subresource) in group.
 func ForbiddenMessage(user, verb, resource, group string) string {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
@@ -43,8 +44,16 @@ type Curl struct{}
 
 func (Curl) Name() string { return "curl" }
 
-// CurlScript is the guide's Method 1 set-up, then one curl whose last output line
-// is the HTTP status.
+// CurlPreamble is the guide's Method 1 set-up: the API server's address, and the
+// mounted token, CA certificate and namespace in shell variables.
+const CurlPreamble = `APISERVER=https://kubernetes.default.svc
+TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)
+CACERT=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
+`
+
+// CurlScript is CurlPreamble, then one curl whose last output line is the HTTP
+// status.
 func CurlScript(method, path, body string) string {
 	data := ""
 	if body != "" {
@@ -54,11 +63,7 @@ func CurlScript(method, path, body string) string {
 		}
 		data = fmt.Sprintf(" -H 'Content-Type: %s' --data '%s'", ctype, strings.ReplaceAll(body, "'", `'\''`))
 	}
-	return `APISERVER=https://kubernetes.default.svc
-TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)
-CACERT=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt
-NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
-curl -sS --connect-timeout 5 --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
+	return CurlPreamble + `curl -sS --connect-timeout 5 --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
 		` -w '\n%{http_code}' "$APISERVER` + path + `"`
 }
 
@@ -93,16 +98,16 @@ func EgressPolicies(ctx context.Context, r *run.Run, t Target) string {
 
 // ParseCurl reads curl's output: the body, then the status code on the last line.
 func ParseCurl(q Request, res pods.ExecResult) Outcome {
-	o := Outcome{Method: "curl", Request: q, Raw: clip(res.Stdout+res.Stderr, 2000)}
+	o := Outcome{Method: "curl", Request: q, Raw: lines.Clip(res.Stdout+res.Stderr, 2000)}
 	if res.ExitCode != 0 {
-		o.ConnError = fmt.Sprintf("curl exit %d: %s", res.ExitCode, clip(res.Stderr, 300))
+		o.ConnError = fmt.Sprintf("curl exit %d: %s", res.ExitCode, lines.Clip(res.Stderr, 300))
 		return o
 	}
 	body := strings.TrimRight(res.Stdout, "\n")
 	i := strings.LastIndex(body, "\n")
 	code, err := strconv.Atoi(strings.TrimSpace(body[i+1:]))
 	if err != nil {
-		o.ConnError = "curl printed no status code: " + clip(res.Stdout, 300)
+		o.ConnError = "curl printed no status code: " + lines.Clip(res.Stdout, 300)
 		return o
 	}
 	o.Code = code
@@ -133,14 +138,14 @@ type jsonProbe struct {
 }
 
 func parseJSONProbe(method string, q Request, res pods.ExecResult) Outcome {
-	o := Outcome{Method: method, Request: q, Raw: clip(res.Stdout+res.Stderr, 2000)}
+	o := Outcome{Method: method, Request: q, Raw: lines.Clip(res.Stdout+res.Stderr, 2000)}
 	var p jsonProbe
 	line := strings.TrimSpace(res.Stdout)
 	if i := strings.LastIndex(line, "\n"); i >= 0 {
 		line = line[i+1:]
 	}
 	if err := json.Unmarshal([]byte(line), &p); err != nil {
-		o.ConnError = fmt.Sprintf("probe exit %d without an answer: %s", res.ExitCode, clip(res.Stderr+res.Stdout, 400))
+		o.ConnError = fmt.Sprintf("probe exit %d without an answer: %s", res.ExitCode, lines.Clip(res.Stderr+res.Stdout, 400))
 		return o
 	}
 	o.Code, o.Reason, o.Message, o.Body, o.ConnError = p.Code, p.Reason, p.Message, p.Body, p.Error
@@ -272,7 +277,7 @@ var reasonCode = map[string]int{"Forbidden": 403, "Unauthorized": 401, "NotFound
 func ParseKubectl(q Request, res pods.ExecResult) Outcome {
 	status, logged := kubectlStatus(q, res.Stderr)
 	stderr := withoutLogLines(res.Stderr)
-	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: clip(res.Stdout+stderr, 2000)}
+	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: lines.Clip(res.Stdout+stderr, 2000)}
 	if res.ExitCode == 0 {
 		o.Code = q.SuccessCode()
 		if logged {
@@ -293,10 +298,10 @@ func ParseKubectl(q Request, res pods.ExecResult) Outcome {
 		return o
 	}
 	if logged {
-		o.Message = clip(stderr, 400)
+		o.Message = lines.Clip(stderr, 400)
 		return o
 	}
-	o.ConnError = fmt.Sprintf("kubectl exit %d: %s", res.ExitCode, clip(stderr, 400))
+	o.ConnError = fmt.Sprintf("kubectl exit %d: %s", res.ExitCode, lines.Clip(stderr, 400))
 	return o
 }
 

@@ -6,7 +6,6 @@ package access
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/inpod/inpod/framework/rbac"
 )
@@ -131,14 +130,6 @@ func (o Outcome) String() string {
 	}
 	if o.Message != "" {
 		s += ": " + o.Message
-	}
-	return s
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n] + "…"
 	}
 	return s
 }

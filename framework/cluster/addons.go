@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
-	"sigs.k8s.io/e2e-framework/support/kind"
 )
 
 // AddonsFor finds the addons of the kind config file at path: the manifests a
@@ -60,7 +59,7 @@ func AddonImages(objs []k8s.Object) []string {
 // node (they are never pulled), creates the objects that do not exist yet, and
 // waits, bounded by timeout, until every addon DaemonSet runs a ready pod on each
 // node it wants.
-func applyAddons(ctx context.Context, kc *kind.Cluster, b *base, addons fs.FS, timeout time.Duration) error {
+func applyAddons(ctx context.Context, kc kindAPI, b *base, addons fs.FS, timeout time.Duration) error {
 	objs, err := decoder.DecodeAllFiles(ctx, addons, "*.yaml")
 	if err != nil {
 		return fmt.Errorf("addons: %w", err)
@@ -69,9 +68,9 @@ func applyAddons(ctx context.Context, kc *kind.Cluster, b *base, addons fs.FS, t
 		if !ImagePresent(ctx, ref) {
 			return fmt.Errorf("addon image %s is not in the local Docker engine; build it with scripts/images/cni.sh (make images with the profile selected)", ref)
 		}
-		if err := kc.LoadImage(ctx, ref); err != nil {
-			return fmt.Errorf("load addon image %s: %w", ref, err)
-		}
+	}
+	if err := kc.loadImages(ctx, AddonImages(objs)...); err != nil {
+		return fmt.Errorf("addon images: %w", err)
 	}
 	res := b.client.Resources()
 	create := decoder.CreateIgnoreAlreadyExists(res)

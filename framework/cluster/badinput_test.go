@@ -77,13 +77,9 @@ func TestMissingProbeImage(t *testing.T) {
 	if err := DockerAnswers(context.Background()); err != nil {
 		t.Skip("no Docker engine answers here (" + err.Error() + "): the missing-image check needs one")
 	}
-	kindBin, err := exec.LookPath("kind")
-	if err != nil {
-		kindBin = "/bin/true" // the image check comes before kind is ever run
-	}
 	start := time.Now()
-	_, err = Kind(context.Background(), KindInput{
-		Name: "inpod-bad-input", NodeImage: "inpod/does-not-exist:node", KindBinary: kindBin,
+	_, err := Kind(context.Background(), KindInput{
+		Name: "inpod-bad-input", NodeImage: "inpod/does-not-exist:node",
 		Kubeconfig: filepath.Join(t.TempDir(), "kc"),
 	})
 	expectOneLine(t, start, err, "kind node image inpod/does-not-exist:node is not in the local Docker engine")

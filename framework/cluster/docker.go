@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/inpod/inpod/framework/lines"
 )
 
 // docker runs the Docker CLI with a bound and returns trimmed stdout; the error
@@ -22,7 +24,7 @@ func docker(ctx context.Context, timeout time.Duration, args ...string) (string,
 		return "", fmt.Errorf("docker %s: no answer within %s", args[0], timeout)
 	}
 	if err != nil {
-		return "", fmt.Errorf("docker %s: %s", args[0], lastLine(errb.String(), err))
+		return "", fmt.Errorf("docker %s: %s", args[0], stderrOr(errb.String(), err))
 	}
 	return strings.TrimSpace(out.String()), nil
 }
@@ -44,11 +46,10 @@ func ImagePresent(ctx context.Context, ref string) bool {
 	return err == nil
 }
 
-func lastLine(s string, err error) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return err.Error()
+// stderrOr is stderr's last line, or err when stderr is empty.
+func stderrOr(stderr string, err error) string {
+	if l := lines.Last(stderr); l != "" {
+		return l
 	}
-	lines := strings.Split(s, "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
+	return err.Error()
 }

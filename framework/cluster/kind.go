@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/wait"
-	"sigs.k8s.io/e2e-framework/support/kind"
 )
 
 // KindInput says which kind cluster a run wants.
@@ -21,7 +19,6 @@ type KindInput struct {
 	Name        string
 	NodeImage   string
 	Config      string // kind cluster config file
-	KindBinary  string // "" = kind on PATH
 	Kubeconfig  string // where to keep the cluster's kubeconfig
 	Keep        bool   // Dispose keeps the cluster
 	ProbeImages []string
@@ -34,21 +31,21 @@ type KindInput struct {
 
 type kindProxy struct {
 	*base
-	in      KindInput
-	cluster *kind.Cluster
+	in   KindInput
+	kind kindAPI
 }
 
-func (k *kindProxy) ExportLogs(ctx context.Context, dir string) error {
-	return k.cluster.ExportLogs(ctx, dir)
+func (k *kindProxy) ExportLogs(_ context.Context, dir string) error {
+	return k.kind.collectLogs(dir)
 }
 
-func (k *kindProxy) Dispose(ctx context.Context) error {
+func (k *kindProxy) Dispose(context.Context) error {
 	if k.in.Keep {
 		k.in.Log("keeping kind cluster %s (KEEP_CLUSTER); kubeconfig %s", k.in.Name, k.in.Kubeconfig)
 		return nil
 	}
 	k.in.Log("deleting kind cluster %s", k.in.Name)
-	return k.cluster.Destroy(ctx)
+	return k.kind.delete(k.in.Kubeconfig)
 }
 
 // Kind creates the kind cluster in.Name, or reuses it when it is healthy and runs
@@ -59,10 +56,6 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 		in.Log = func(string, ...any) {}
 	}
 	if err := DockerAnswers(ctx); err != nil {
-		return nil, err
-	}
-	bin, err := kindBinary(in.KindBinary)
-	if err != nil {
 		return nil, err
 	}
 	if !ImagePresent(ctx, in.NodeImage) {
@@ -76,35 +69,24 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	if err := os.MkdirAll(filepath.Dir(in.Kubeconfig), 0o755); err != nil {
 		return nil, err
 	}
-	kc := kind.NewCluster(in.Name)
-	kc.WithPath(bin)
-	kc.WithOpts(kind.WithImage(in.NodeImage))
-
-	if reason := staleReason(ctx, in, bin); reason != "" {
+	kc := newKindAPI(in.Name, in.Log)
+	exists, err := kc.exists()
+	if err != nil {
+		return nil, err
+	}
+	if reason := staleReason(ctx, in, kc, exists); reason != "" {
 		in.Log("kind cluster %s is unusable (%s): recreating it", in.Name, reason)
-		if err := kc.Destroy(ctx); err != nil {
+		if err := kc.delete(in.Kubeconfig); err != nil {
 			return nil, fmt.Errorf("delete stale kind cluster %s: %w", in.Name, err)
 		}
+		exists = false
 	}
-	if exists(ctx, bin, in.Name) {
+	if exists {
 		in.Log("reusing kind cluster %s", in.Name)
-	} else {
-		in.Log("creating kind cluster %s from %s", in.Name, in.NodeImage)
-		start := time.Now()
-		if _, err := kc.Create(ctx, "--config", in.Config, "--retain", "--kubeconfig", in.Kubeconfig); err != nil {
-			cause := diagnose(ctx, in.Name)
-			_ = kc.Destroy(context.WithoutCancel(ctx))
-			if cause != "" {
-				return nil, fmt.Errorf("kind create cluster %s failed: %s", in.Name, cause)
-			}
-			return nil, fmt.Errorf("kind create cluster %s failed: %w", in.Name, err)
-		}
-		in.Log("kind cluster %s created in %s", in.Name, time.Since(start).Round(time.Second))
-		if cfg, err := os.ReadFile(in.Config); err == nil {
-			_ = os.WriteFile(configStamp(in), cfg, 0o644)
-		}
+	} else if err := createKind(in, kc); err != nil {
+		return nil, err
 	}
-	if err := writeKubeconfig(ctx, bin, in); err != nil {
+	if err := writeKubeconfig(kc, in.Kubeconfig); err != nil {
 		return nil, err
 	}
 	rc, err := clientcmd.BuildConfigFromFlags("", in.Kubeconfig)
@@ -123,43 +105,55 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	if err := waitUsable(ctx, b, in.Timeout, in.OfflineDNS); err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
 	}
-	for _, ref := range in.ProbeImages {
-		if err := kc.LoadImage(ctx, ref); err != nil {
-			return nil, fmt.Errorf("load %s into kind cluster %s: %w", ref, in.Name, err)
-		}
+	if err := kc.loadImages(ctx, in.ProbeImages...); err != nil {
+		return nil, err
 	}
-	return &kindProxy{base: b, in: in, cluster: kc}, nil
+	return &kindProxy{base: b, in: in, kind: kc}, nil
 }
 
-func kindBinary(p string) (string, error) {
-	if p == "" {
-		p = "kind"
+// createKind creates the cluster and stamps the config it came from; when
+// creation fails it names the cause it finds in the node, then deletes the node.
+func createKind(in KindInput, kc kindAPI) error {
+	in.Log("creating kind cluster %s from %s", in.Name, in.NodeImage)
+	start := time.Now()
+	if err := kc.create(in.Config, in.NodeImage, in.Kubeconfig); err != nil {
+		cause := kc.diagnose()
+		if derr := kc.delete(in.Kubeconfig); derr != nil {
+			in.Log("%v", derr)
+		}
+		if cause != "" {
+			return fmt.Errorf("kind create cluster %s failed: %s", in.Name, cause)
+		}
+		if out := commandOutput(err); out != "" {
+			return fmt.Errorf("kind create cluster %s failed: %w; its output ends: %s", in.Name, err, out)
+		}
+		return fmt.Errorf("kind create cluster %s failed: %w", in.Name, err)
 	}
-	abs, err := exec.LookPath(p)
-	if err != nil {
-		return "", fmt.Errorf("no kind binary at %q (run `make tools`, or set INPOD_KIND)", p)
+	in.Log("kind cluster %s created in %s", in.Name, time.Since(start).Round(time.Second))
+	if cfg, err := os.ReadFile(in.Config); err == nil {
+		_ = os.WriteFile(configStamp(in), cfg, 0o644)
 	}
-	return abs, nil
+	return nil
 }
 
-func exists(ctx context.Context, bin, name string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "get", "clusters").Output()
-	if err != nil {
-		return false
-	}
-	for _, l := range strings.Fields(string(out)) {
-		if l == name {
-			return true
+// DeleteKind deletes the kind cluster name, if there is one, and its entry in
+// the kubeconfig file.
+func DeleteKind(name, kubeconfig string, log func(string, ...any)) error {
+	kc := newKindAPI(name, log)
+	exists, err := kc.exists()
+	if err != nil || !exists {
+		if err == nil {
+			log("no kind cluster %s", name)
 		}
+		return err
 	}
-	return false
+	log("deleting kind cluster %s", name)
+	return kc.delete(kubeconfig)
 }
 
 // staleReason says why an existing cluster must not be reused, or "".
-func staleReason(ctx context.Context, in KindInput, bin string) string {
-	if !exists(ctx, bin, in.Name) {
+func staleReason(ctx context.Context, in KindInput, kc kindAPI, exists bool) string {
+	if !exists {
 		return ""
 	}
 	node := in.Name + "-control-plane"
@@ -180,18 +174,15 @@ func staleReason(ctx context.Context, in KindInput, bin string) string {
 	if err == nil && want != imageID {
 		return "its node runs an older build of " + in.NodeImage
 	}
-	tmp := in.Kubeconfig + ".probe"
-	defer func() { _ = os.Remove(tmp) }()
-	probe := in
-	probe.Kubeconfig = tmp
-	if err := writeKubeconfig(ctx, bin, probe); err != nil {
+	raw, err := kc.kubeconfig()
+	if err != nil {
 		return err.Error()
 	}
-	rc, err := clientcmd.BuildConfigFromFlags("", tmp)
+	rc, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw))
 	if err != nil {
 		return "its kubeconfig is unusable: " + err.Error()
 	}
-	if _, err := newBase(ctx, "kind", tmp, rc, 10*time.Second); err != nil {
+	if _, err := newBase(ctx, "kind", "", rc, 10*time.Second); err != nil {
 		return "its API server does not answer"
 	}
 	return ""
@@ -201,14 +192,13 @@ func staleReason(ctx context.Context, in KindInput, bin string) string {
 // for another profile recreates it instead of reusing it.
 func configStamp(in KindInput) string { return in.Kubeconfig + ".created-from.yaml" }
 
-func writeKubeconfig(ctx context.Context, bin string, in KindInput) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "get", "kubeconfig", "--name", in.Name).Output()
+// writeKubeconfig writes the cluster's kubeconfig (for the host) to path, alone.
+func writeKubeconfig(kc kindAPI, path string) error {
+	raw, err := kc.kubeconfig()
 	if err != nil {
-		return fmt.Errorf("kind get kubeconfig --name %s: %w", in.Name, err)
+		return err
 	}
-	return os.WriteFile(in.Kubeconfig, out, 0o600)
+	return os.WriteFile(path, []byte(raw), 0o600)
 }
 
 // waitUsable waits for what every spec relies on: a Ready node and cluster DNS.
@@ -237,43 +227,10 @@ func waitUsable(ctx context.Context, b *base, timeout time.Duration, offline boo
 	return waitDNS(ctx, b.clientset, timeout)
 }
 
-// diagnose looks into a failed node for the known root causes; kind's own error
-// ("could not bootstrap the admin user") hides them.
-func diagnose(ctx context.Context, name string) string {
-	node := name + "-control-plane"
-	journal, err := docker(ctx, 20*time.Second, "exec", node, "journalctl", "-u", "kubelet", "--no-pager", "-n", "300")
-	if err != nil {
-		logs, _ := docker(ctx, 10*time.Second, "logs", "--tail", "5", node)
-		if logs != "" {
-			return "the node did not boot; its last output: " + strings.ReplaceAll(logs, "\n", " | ")
-		}
-		return ""
-	}
-	for _, l := range strings.Split(journal, "\n") {
-		if strings.Contains(l, "cgroup v1") && strings.Contains(strings.ToLower(l), "kubelet") {
-			return "the kubelet will not start on this cgroup v1 host (set failCgroupV1: false in the cluster config's KubeletConfiguration patch): " + strings.TrimLeft(l[strings.Index(l, "]")+1:], ": ")
-		}
-	}
-	for _, l := range strings.Split(journal, "\n") {
-		if strings.Contains(l, "failed to run Kubelet") || strings.Contains(l, "command failed") {
-			return "the kubelet failed: " + strings.TrimSpace(l)
-		}
-	}
-	return ""
-}
-
 // LoadImages loads images from the local Docker engine into the kind cluster.
 func LoadImages(ctx context.Context, in KindInput, refs ...string) error {
-	bin, err := kindBinary(in.KindBinary)
-	if err != nil {
-		return err
+	if in.Log == nil {
+		in.Log = func(string, ...any) {}
 	}
-	kc := kind.NewCluster(in.Name)
-	kc.WithPath(bin)
-	for _, ref := range refs {
-		if err := kc.LoadImage(ctx, ref); err != nil {
-			return fmt.Errorf("load %s into kind cluster %s: %w", ref, in.Name, err)
-		}
-	}
-	return nil
+	return newKindAPI(in.Name, in.Log).loadImages(ctx, refs...)
 }

@@ -2,10 +2,10 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -18,12 +18,21 @@ type kept struct{ *base }
 func (kept) ExportLogs(context.Context, string) error { return nil }
 func (kept) Dispose(context.Context) error            { return nil }
 
-// FromKubeconfig uses an existing cluster through a kubeconfig file and context.
-func FromKubeconfig(ctx context.Context, path, kubeContext string, timeout time.Duration) (Proxy, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+// FromKubeconfig uses an existing cluster through kubeconfig files, found the way
+// kubectl finds them (clientcmd's default loading rules): kubeconfig is a
+// KUBECONFIG-style list whose files are merged, the first naming a value winning;
+// "" means $KUBECONFIG, else ~/.kube/config. kubeContext "" is the merged
+// config's current context.
+func FromKubeconfig(ctx context.Context, kubeconfig, kubeContext string, timeout time.Duration) (Proxy, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.Precedence = filepath.SplitList(kubeconfig)
+	}
+	files := rules.GetLoadingPrecedence()
+	path := strings.Join(files, string(filepath.ListSeparator))
+	if !anyExists(files) {
 		return nil, fmt.Errorf("kubeconfig %s does not exist (set KUBECONFIG or -inpod.kubeconfig)", path)
 	}
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: path}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 	raw, err := cc.RawConfig()
@@ -48,6 +57,15 @@ func FromKubeconfig(ctx context.Context, path, kubeContext string, timeout time.
 		return nil, err
 	}
 	return kept{b}, nil
+}
+
+func anyExists(files []string) bool {
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // InCluster uses the ServiceAccount of the pod the suite runs in.

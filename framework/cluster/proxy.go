@@ -17,7 +17,8 @@ import (
 type Proxy interface {
 	// Name is a short description, e.g. "kind cluster inpod".
 	Name() string
-	// KubeconfigPath is a kubeconfig file for tools such as kubectl; "" in-cluster.
+	// KubeconfigPath is the kubeconfig for tools such as kubectl, as a KUBECONFIG
+	// value (a file, or a list of files kubectl merges); "" in-cluster.
 	KubeconfigPath() string
 	RESTConfig() *rest.Config
 	Client() klient.Client

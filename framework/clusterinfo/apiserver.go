@@ -9,6 +9,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/inpod/inpod/framework/lines"
 )
 
 const (
@@ -35,7 +37,7 @@ type APIServerFlags struct {
 func ReadAPIServerFlags(ctx context.Context, cs kubernetes.Interface) APIServerFlags {
 	pods, err := cs.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{LabelSelector: "component=kube-apiserver"})
 	if err != nil {
-		return APIServerFlags{Source: "not readable: " + firstLine(err.Error())}
+		return APIServerFlags{Source: "not readable: " + lines.First(err.Error())}
 	}
 	if len(pods.Items) == 0 {
 		return APIServerFlags{Source: "not readable: no kube-apiserver pod in kube-system (a managed control plane?)"}
@@ -149,11 +151,6 @@ func (f APIServerFlags) MountedToken() (TokenLifetime, error) {
 		return TokenLifetime{Seconds: req, Why: fmt.Sprintf("extension off; the kubelet's 3607 s shortened to the %d s cap", maxSeconds)}, nil
 	}
 	return TokenLifetime{Seconds: req, Why: "extension off: the kubelet's 3607 s as asked"}, nil
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }
 
 // Behaviour names which of the API server's documented behaviours a mounted

@@ -8,6 +8,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/inpod/inpod/framework/lines"
 )
 
 const podSecurityEnforceLabel = "pod-security.kubernetes.io/enforce"
@@ -33,7 +35,7 @@ var violates = regexp.MustCompile(`violates PodSecurity "(\w+):`)
 func DetectPodSecurity(ctx context.Context, cs kubernetes.Interface) PodSecurityDefault {
 	ns, err := cs.CoreV1().Namespaces().Get(ctx, "default", metav1.GetOptions{})
 	if err != nil {
-		return PodSecurityDefault{How: "namespace default not readable: " + firstLine(err.Error())}
+		return PodSecurityDefault{How: "namespace default not readable: " + lines.First(err.Error())}
 	}
 	if l, ok := ns.Labels[podSecurityEnforceLabel]; ok {
 		return PodSecurityDefault{How: "namespace default sets its own level (" + l + "): the cluster default is not observable there"}
@@ -52,8 +54,8 @@ func DetectPodSecurity(ctx context.Context, cs kubernetes.Interface) PodSecurity
 		return PodSecurityDefault{Level: "privileged", How: "a privileged pod passes a dry run in namespace default"}
 	case apierrors.IsForbidden(err):
 		if m := violates.FindStringSubmatch(err.Error()); m != nil {
-			return PodSecurityDefault{Level: m[1], How: "a privileged pod's dry run in namespace default: " + firstLine(err.Error())}
+			return PodSecurityDefault{Level: m[1], How: "a privileged pod's dry run in namespace default: " + lines.First(err.Error())}
 		}
 	}
-	return PodSecurityDefault{How: "dry run of a pod in namespace default: " + firstLine(err.Error())}
+	return PodSecurityDefault{How: "dry run of a pod in namespace default: " + lines.First(err.Error())}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inpod/inpod"
 )
 
 // Provider names how the suite obtains its cluster.
@@ -49,7 +51,6 @@ type Config struct {
 	NodeImage   string
 	KindConfig  string
 	Profile     string // a cluster profile under manifests/kind/profiles ("" = default)
-	KindBinary  string
 	KeepCluster bool
 	// NodeFlavor says what the kind node image is: kind's own (kindnet, upstream
 	// DNS) or inpod's offline build (static CNI, cluster-only DNS). "" follows
@@ -101,10 +102,10 @@ func (c *Config) settings() []setting {
 			c.Provider = p
 			return err
 		}, "kind"},
-		{"kubeconfig", "KUBECONFIG", "kubeconfig file (provider kubeconfig)", str(&c.Kubeconfig), ""},
+		{"kubeconfig", "KUBECONFIG", "kubeconfig files, a KUBECONFIG list (provider kubeconfig; default: clientcmd's loading rules, ~/.kube/config)", str(&c.Kubeconfig), ""},
 		{"context", "INPOD_CONTEXT", "kubeconfig context (default: the file's current one)", str(&c.Context), ""},
 		{"cluster", "INPOD_CLUSTER", "kind cluster name", str(&c.ClusterName), "inpod"},
-		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), "v1.37.2"},
+		{"k8s-version", "K8S_VERSION", "Kubernetes version of the kind node", str(&c.K8sVersion), inpod.K8sVersion()},
 		{"node-image", "INPOD_NODE_IMAGE", "kind node image (default: by image mode and version)", str(&c.NodeImage), ""},
 		{"node-flavor", "INPOD_NODE_FLAVOR", "what the node image is: kindest (kind's, kindnet) | offline (inpod's, static CNI); default: by image set", func(v string) error {
 			switch f := NodeFlavor(strings.ToLower(v)); f {
@@ -115,7 +116,6 @@ func (c *Config) settings() []setting {
 			return fmt.Errorf("unknown node flavor %q (want kindest or offline)", v)
 		}, ""},
 		{"kind-config", "INPOD_KIND_CONFIG", "kind cluster config", str(&c.KindConfig), ""},
-		{"kind", "INPOD_KIND", "kind binary", str(&c.KindBinary), ""},
 		{"profile", "INPOD_PROFILE", "cluster profile (manifests/kind/profiles/NAME.yaml) of the kind cluster", str(&c.Profile), ""},
 		{"keep-cluster", "KEEP_CLUSTER", "keep the kind cluster after the run", func(v string) error {
 			b, err := parseBool(v)
@@ -146,8 +146,9 @@ func (c *Config) settings() []setting {
 	}
 }
 
-// ImageMethods are the methods whose probe image can be overridden, e.g. CURL_IMAGE.
-var ImageMethods = []string{"curl", "python", "go", "kubectl"}
+// Methods are the guide's ways to reach the API from a pod, in its order; each
+// has a probe image that can be overridden, e.g. CURL_IMAGE.
+var Methods = []string{"curl", "python", "go", "kubectl"}
 
 // Bind registers the "inpod." flags on fs. Parse must be called after fs is parsed.
 func (c *Config) Bind(fs *flag.FlagSet) map[string]*string {
@@ -155,7 +156,7 @@ func (c *Config) Bind(fs *flag.FlagSet) map[string]*string {
 	for _, s := range c.settings() {
 		vals[s.flag] = fs.String("inpod."+s.flag, "", s.usage+" (env "+s.env+", default "+quoteDefault(s.def)+")")
 	}
-	for _, m := range ImageMethods {
+	for _, m := range Methods {
 		env := strings.ToUpper(m) + "_IMAGE"
 		vals["image-"+m] = fs.String("inpod.image-"+m, "", "image for method "+m+" (env "+env+")")
 	}
@@ -180,19 +181,20 @@ func Load(flags map[string]*string, getenv func(string) string) (*Config, error)
 			return nil, fmt.Errorf("config: %s/-inpod.%s: %w", s.env, s.flag, err)
 		}
 	}
-	for _, m := range ImageMethods {
+	for _, m := range Methods {
 		if v := pick("image-"+m, strings.ToUpper(m)+"_IMAGE", ""); v != "" {
 			c.ImageOverrides[m] = v
 		}
 	}
 	if c.Kubeconfig != "" {
-		c.Kubeconfig = expandHome(strings.Split(c.Kubeconfig, string(os.PathListSeparator))[0])
+		files := filepath.SplitList(c.Kubeconfig)
+		for i := range files {
+			files[i] = expandHome(files[i])
+		}
+		c.Kubeconfig = strings.Join(files, string(filepath.ListSeparator))
 	}
 	if c.RunID == "" {
 		c.RunID = strconv.FormatInt(time.Now().UnixNano()%1e10, 36)
-	}
-	if c.Provider == ProviderKubeconfig && c.Kubeconfig == "" {
-		c.Kubeconfig = expandHome("~/.kube/config")
 	}
 	return c, nil
 }

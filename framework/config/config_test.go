@@ -60,19 +60,19 @@ func TestBadValuesAreOneLineErrors(t *testing.T) {
 	}
 }
 
-func TestKubeconfigProviderDefaultsToHomeAndTakesFirstListEntry(t *testing.T) {
+func TestKubeconfigKeepsEveryListEntry(t *testing.T) {
 	c, err := Load(nil, env(map[string]string{"INPOD_PROVIDER": "kubeconfig", "KUBECONFIG": "/a/one:/b/two"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kubeconfig != "/a/one" {
+	if c.Kubeconfig != "/a/one:/b/two" {
 		t.Errorf("kubeconfig = %q", c.Kubeconfig)
 	}
 	c, err = Load(nil, env(map[string]string{"INPOD_PROVIDER": "kubeconfig"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kubeconfig == "" {
-		t.Error("no default kubeconfig path")
+	if c.Kubeconfig != "" {
+		t.Errorf("kubeconfig = %q, want \"\" (clientcmd's default loading rules pick it)", c.Kubeconfig)
 	}
 }

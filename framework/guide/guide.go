@@ -5,9 +5,9 @@
 package guide
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -20,13 +20,23 @@ import (
 	"github.com/inpod/inpod/manifests"
 )
 
-// Load decodes one file of manifests/guide, e.g. "serviceaccount-rbac.yaml".
-func Load(file string) ([]k8s.Object, error) {
-	data, err := manifests.FS.ReadFile("guide/" + file)
+// files is manifests/guide.
+var files = func() fs.FS {
+	sub, err := fs.Sub(manifests.FS, "guide")
 	if err != nil {
+		panic(err)
+	}
+	return sub
+}()
+
+// Load decodes one file of manifests/guide, e.g. "serviceaccount-rbac.yaml",
+// with e2e-framework's decoder; opts (Adapt, PlaceIn) change each object as it
+// is decoded.
+func Load(file string, opts ...decoder.DecodeOption) ([]k8s.Object, error) {
+	if _, err := fs.Stat(files, file); err != nil {
 		return nil, fmt.Errorf("guide manifest %s: %w", file, err)
 	}
-	objs, err := decoder.DecodeAll(context.Background(), bytes.NewReader(data))
+	objs, err := decoder.DecodeAllFiles(context.Background(), files, file, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("guide manifest %s: %w", file, err)
 	}
@@ -41,37 +51,35 @@ type AdaptInput struct {
 	Image string
 }
 
-// Adapt rewrites objs in place for r and in: Place, the run's labels, and for
-// pods the method's image and what Pod Security "restricted" requires.
-func Adapt(r *run.Run, in AdaptInput, objs []k8s.Object) {
-	Place(in.Namespace, objs)
-	for _, o := range objs {
-		labels := o.GetLabels()
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		for k, v := range r.Labels() {
-			labels[k] = v
-		}
-		o.SetLabels(labels)
-		if obj, ok := o.(*corev1.Pod); ok {
-			for i := range obj.Spec.Containers {
-				if in.Image != "" {
-					obj.Spec.Containers[i].Image = in.Image
-				}
-				if len(obj.Spec.Containers[i].Command) == 0 {
-					obj.Spec.Containers[i].Command = []string{"sleep", "3600"}
-				}
+// Adapt is how Load makes r's copy as in says: PlaceIn, the run's labels, and
+// for pods the method's image and what Pod Security "restricted" requires.
+func Adapt(r *run.Run, in AdaptInput) []decoder.DecodeOption {
+	return []decoder.DecodeOption{PlaceIn(in.Namespace), decoder.MutateLabels(r.Labels()),
+		decoder.MutateOption(func(o k8s.Object) error {
+			if p, ok := o.(*corev1.Pod); ok {
+				adaptPod(p, in.Image)
 			}
-			pods.Restricted(&obj.Spec)
-		}
-	}
+			return nil
+		})}
 }
 
-// Place puts the guide's objects into namespace ns: namespaced objects and
-// ServiceAccount subjects go there, cluster-scoped names get ns as suffix.
-func Place(ns string, objs []k8s.Object) {
-	for _, o := range objs {
+func adaptPod(p *corev1.Pod, image string) {
+	for i := range p.Spec.Containers {
+		if image != "" {
+			p.Spec.Containers[i].Image = image
+		}
+		if len(p.Spec.Containers[i].Command) == 0 {
+			p.Spec.Containers[i].Command = []string{"sleep", "3600"}
+		}
+	}
+	pods.Restricted(&p.Spec)
+}
+
+// PlaceIn puts each guide object into namespace ns as Load decodes it:
+// namespaced objects and ServiceAccount subjects go there, cluster-scoped names
+// get ns as suffix.
+func PlaceIn(ns string) decoder.DecodeOption {
+	return decoder.MutateOption(func(o k8s.Object) error {
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
 			obj.Name = ClusterName(ns, obj.Name)
@@ -85,7 +93,8 @@ func Place(ns string, objs []k8s.Object) {
 		default:
 			o.SetNamespace(ns)
 		}
-	}
+		return nil
+	})
 }
 
 // ClusterName is the name of a cluster-scoped object the guide names, for the
@@ -116,21 +125,19 @@ func Apply(ctx context.Context, r *run.Run, objs []k8s.Object) error {
 
 // Deploy loads file, adapts it and applies it; it returns the created objects.
 func Deploy(ctx context.Context, r *run.Run, file string, in AdaptInput) ([]k8s.Object, error) {
-	objs, err := Load(file)
+	objs, err := Load(file, Adapt(r, in)...)
 	if err != nil {
 		return nil, err
 	}
-	Adapt(r, in, objs)
 	return objs, Apply(ctx, r, objs)
 }
 
 // Pod returns the one Pod of a guide file, adapted, not yet created.
 func Pod(r *run.Run, file string, in AdaptInput) (*corev1.Pod, error) {
-	objs, err := Load(file)
+	objs, err := Load(file, Adapt(r, in)...)
 	if err != nil {
 		return nil, err
 	}
-	Adapt(r, in, objs)
 	for _, o := range objs {
 		if p, ok := o.(*corev1.Pod); ok {
 			faults.MutatePod(r, file, p)

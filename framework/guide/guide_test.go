@@ -18,8 +18,7 @@ func TestAdaptChangesOnlyNamespacesNamesAndLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, _ := Load("cluster-pod-reader.yaml")
-	Adapt(testRun(), AdaptInput{Namespace: "ns1"}, objs)
+	objs, _ := Load("cluster-pod-reader.yaml", Adapt(testRun(), AdaptInput{Namespace: "ns1"})...)
 
 	cr := objs[0].(*rbacv1.ClusterRole)
 	if cr.Name != "cluster-pod-reader-ns1" {
@@ -55,6 +54,12 @@ func TestAdaptPodIsRestrictedAndOtherwiseTheGuides(t *testing.T) {
 	}
 	if c.SecurityContext == nil || c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
 		t.Errorf("container securityContext not restricted: %+v", c.SecurityContext)
+	}
+}
+
+func TestLoadNamesAMissingFile(t *testing.T) {
+	if _, err := Load("no-such-file.yaml"); err == nil {
+		t.Error("want an error for a file the guide does not have")
 	}
 }
 

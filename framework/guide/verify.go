@@ -15,11 +15,10 @@ import (
 // guide writes them: objects an administrator created for the run (the
 // in-cluster Job's manifests/job), which the run uses but does not create.
 func Verify(ctx context.Context, r *run.Run, file, ns string) error {
-	objs, err := Load(file)
+	objs, err := Load(file, PlaceIn(ns))
 	if err != nil {
 		return err
 	}
-	Place(ns, objs)
 	return VerifyObjects(ctx, r, objs)
 }
 

@@ -133,7 +133,7 @@ func Resolve(ctx context.Context, cfg *config.Config, probe Probe, mirrors ...st
 // Probes lists the probe images (not the node image), sorted, for loading into a cluster.
 func (s Set) Probes() []string {
 	var refs []string
-	for _, m := range config.ImageMethods {
+	for _, m := range config.Methods {
 		refs = append(refs, s.Refs[m])
 	}
 	sort.Strings(refs)

@@ -5,10 +5,7 @@ package job
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	authzv1 "k8s.io/api/authorization/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/inpod/inpod/framework/rbac"
@@ -21,8 +18,10 @@ const (
 	JobName   = "inpod"
 	// ResultsName is the ConfigMap in Namespace that holds a run's verdict.
 	ResultsName = "inpod-results"
-	RunnerUser  = "system:serviceaccount:" + Namespace + ":" + Runner
 )
+
+// RunnerUser is the runner's user name in the API server's answers.
+var RunnerUser = rbac.ServiceAccountUser(Namespace, Runner)
 
 // Permission is one thing the runner must (or must not) be allowed to do.
 type Permission = rbac.Check
@@ -117,32 +116,6 @@ var Forbidden = func() []Permission {
 	return ps
 }()
 
-// Allowed asks whether user may do p (SubjectAccessReview; a ServiceAccount user
-// gets its groups).
-func Allowed(ctx context.Context, cs kubernetes.Interface, user string, p Permission) (bool, error) {
-	groups := []string{"system:authenticated"}
-	if rest, ok := strings.CutPrefix(user, "system:serviceaccount:"); ok {
-		ns, _, _ := strings.Cut(rest, ":")
-		groups = append(groups, "system:serviceaccounts", "system:serviceaccounts:"+ns)
-	}
-	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: p.Attributes()}}
-	got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
-	if err != nil {
-		return false, fmt.Errorf("check %s: %w", p, err)
-	}
-	return got.Status.Allowed, nil
-}
-
-// SelfAllowed asks whether the caller may do p (SelfSubjectAccessReview).
-func SelfAllowed(ctx context.Context, cs kubernetes.Interface, p Permission) (bool, error) {
-	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: p.Attributes()}}
-	got, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
-	if err != nil {
-		return false, fmt.Errorf("check %s: %w", p, err)
-	}
-	return got.Status.Allowed, nil
-}
-
 // Missing lists, one line each, the permissions in want that user lacks.
 func Missing(ctx context.Context, cs kubernetes.Interface, user string, want []Permission) ([]string, error) {
 	return mismatches(ctx, cs, user, want, true, "%s may not %s")
@@ -156,7 +129,7 @@ func Excess(ctx context.Context, cs kubernetes.Interface, user string, deny []Pe
 func mismatches(ctx context.Context, cs kubernetes.Interface, user string, ps []Permission, want bool, format string) ([]string, error) {
 	var lines []string
 	for _, p := range ps {
-		ok, err := Allowed(ctx, cs, user, p)
+		ok, err := rbac.CanUser(ctx, cs, user, p)
 		if err != nil {
 			return nil, err
 		}

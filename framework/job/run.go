@@ -22,6 +22,8 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/run"
 	"github.com/inpod/inpod/manifests"
 )
@@ -45,18 +47,18 @@ type Input struct {
 	SystemPodSecurity string
 }
 
-// Manifests decodes manifests/job (namespaces, RBAC, Job) as `kubectl apply -k`
-// would apply them, in dependency order.
-func Manifests() ([]k8s.Object, error) {
+// Manifests decodes manifests/job (namespaces, RBAC, Job) with e2e-framework's
+// decoder, as `kubectl apply -k` would apply them, in dependency order; opts
+// change each object as it is decoded.
+func Manifests(opts ...decoder.DecodeOption) ([]k8s.Object, error) {
 	var objs []k8s.Object
 	for _, f := range []string{"job/namespace.yaml", "job/rbac.yaml", "job/workspaces.yaml", "job/job.yaml"} {
-		data, err := manifests.FS.ReadFile(f)
+		got, err := decoder.DecodeAllFiles(context.Background(), manifests.FS, f, opts...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("manifests/%s: %w", f, err)
 		}
-		got, err := decoder.DecodeAll(context.Background(), bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+		if len(got) == 0 {
+			return nil, fmt.Errorf("manifests/%s: no objects", f)
 		}
 		objs = append(objs, got...)
 	}
@@ -65,21 +67,17 @@ func Manifests() ([]k8s.Object, error) {
 
 // Objects is Manifests labelled for the run and configured by in.
 func Objects(in Input) ([]k8s.Object, error) {
-	objs, err := Manifests()
+	objs, err := Manifests(decoder.MutateLabels(map[string]string{
+		"app.kubernetes.io/name":       "inpod",
+		"app.kubernetes.io/managed-by": "inpod",
+		// Not inpod.io/run: the suite deletes what carries its run label at the
+		// end, and the runner's own RBAC must outlive that.
+		"inpod.io/job": in.RunID,
+	}))
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range objs {
-		l := o.GetLabels()
-		if l == nil {
-			l = map[string]string{}
-		}
-		l["app.kubernetes.io/name"] = "inpod"
-		l["app.kubernetes.io/managed-by"] = "inpod"
-		// Not inpod.io/run: the suite deletes what carries its run label at the
-		// end, and the runner's own RBAC must outlive that.
-		l["inpod.io/job"] = in.RunID
-		o.SetLabels(l)
 		switch obj := o.(type) {
 		case *rbacv1.ClusterRole:
 			if (obj.Name == Runner || obj.Name == WorkspaceRole) && in.RemovePermission != "" {
@@ -89,7 +87,7 @@ func Objects(in Input) ([]k8s.Object, error) {
 			configureJob(obj, in)
 		case *corev1.Namespace:
 			if obj.Name == Namespace && in.SystemPodSecurity != "" {
-				l["pod-security.kubernetes.io/enforce"] = in.SystemPodSecurity
+				obj.Labels["pod-security.kubernetes.io/enforce"] = in.SystemPodSecurity
 			}
 		}
 	}
@@ -249,7 +247,7 @@ func (a *applied) apply(ctx context.Context) error {
 	cs := a.in.Proxy.Clientset()
 	var missing []string
 	for _, p := range callerNeeds {
-		ok, err := SelfAllowed(ctx, cs, p)
+		ok, err := rbac.CanI(ctx, cs, p)
 		if err != nil {
 			return err
 		}
@@ -283,16 +281,16 @@ func (a *applied) cleanup(ctx context.Context) { cleanup(ctx, a.in, a.created) }
 func waitPod(ctx context.Context, in Input) (string, error) {
 	var name, seen string
 	err := wait.For(func(ctx context.Context) (bool, error) {
-		pods, err := in.Proxy.Clientset().CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + JobName})
-		if err != nil || len(pods.Items) == 0 {
+		list, err := in.Proxy.Clientset().CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + JobName})
+		if err != nil || len(list.Items) == 0 {
 			seen = "no pod yet"
 			return false, nil
 		}
-		p := pods.Items[0]
+		p := list.Items[0]
 		name = p.Name
 		for _, c := range p.Status.ContainerStatuses {
-			if w := c.State.Waiting; w != nil && (w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff" || w.Reason == "ErrImageNeverPull") {
-				return false, fmt.Errorf("image %s cannot be pulled: %s", c.Image, w.Message)
+			if w := c.State.Waiting; w != nil && pods.ImageUnavailable(w) {
+				return false, fmt.Errorf("image %s cannot be pulled (%s): %s", c.Image, w.Reason, w.Message)
 			}
 			if c.Name == "suite" && (c.State.Running != nil || c.State.Terminated != nil) {
 				return true, nil

@@ -123,10 +123,13 @@ func (in SonobuoyInput) plugin() (string, error) {
 
 func (in SonobuoyInput) sonobuoy(ctx context.Context, stdout *strings.Builder, args ...string) error {
 	if args[0] != "results" { // it reads only the tarball
-		args = append(args, "--kubeconfig", in.Kubeconfig, "--namespace", SonobuoyNamespace)
+		args = append(args, "--namespace", SonobuoyNamespace)
 	}
 	in.Log("$ sonobuoy %s", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, in.Sonobuoy, args...)
+	if in.Kubeconfig != "" { // a KUBECONFIG list: --kubeconfig takes one file only
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+in.Kubeconfig)
+	}
 	cmd.Stderr = os.Stderr
 	cmd.Stdout = os.Stderr
 	if stdout != nil {

@@ -71,11 +71,10 @@ func WorkspaceObjects() ([]k8s.Object, error) {
 			files = append(files, "cluster-pod-reader.yaml")
 		}
 		for _, f := range files {
-			got, err := guide.Load(f)
+			got, err := guide.Load(f, guide.PlaceIn(ns))
 			if err != nil {
 				return nil, err
 			}
-			guide.Place(ns, got)
 			for _, o := range got {
 				switch o.(type) {
 				case *rbacv1.ClusterRole:

@@ -8,6 +8,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -32,7 +33,7 @@ func Diagnose(ctx context.Context, r *run.Run, ns, pod string) string {
 		say("DNS kubernetes.default.svc", strings.Join(strings.Fields(res.Stdout), " "))
 	}
 	if svc, err := cs.CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{}); err != nil {
-		say("Service default/kubernetes", "not readable: "+firstLine(err.Error()))
+		say("Service default/kubernetes", "not readable: "+lines.First(err.Error()))
 	} else {
 		say("Service "+svc.Spec.ClusterIP+":443", healthz(ctx, r, ns, pod, svc.Spec.ClusterIP+":443"))
 	}
@@ -42,7 +43,7 @@ func Diagnose(ctx context.Context, r *run.Run, ns, pod string) string {
 	np, err := EgressPolicies(ctx, cs, ns, pod)
 	switch {
 	case err != nil:
-		say("NetworkPolicies", "not readable: "+firstLine(err.Error()))
+		say("NetworkPolicies", "not readable: "+lines.First(err.Error()))
 	case np == "":
 		say("NetworkPolicies", "none restricts the pod's egress")
 	default:
@@ -78,9 +79,4 @@ func endpoint(ctx context.Context, r *run.Run) string {
 		}
 	}
 	return ""
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
+	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/run"
 )
 
@@ -149,11 +150,11 @@ func hopeless(p *corev1.Pod) string {
 	}
 	for _, cs := range p.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil {
-			switch w.Reason {
-			case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName":
-				return fmt.Sprintf("image %s is not available in the cluster (%s: %s); build and load it (make images) or set the method's *_IMAGE", cs.Image, w.Reason, firstLine(w.Message))
-			case "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
-				return fmt.Sprintf("container %s cannot start (%s: %s)", cs.Name, w.Reason, firstLine(w.Message))
+			switch {
+			case ImageUnavailable(w):
+				return fmt.Sprintf("image %s is not available in the cluster (%s: %s); build and load it (make images) or set the method's *_IMAGE", cs.Image, w.Reason, lines.First(w.Message))
+			case w.Reason == "CreateContainerConfigError" || w.Reason == "CreateContainerError" || w.Reason == "RunContainerError":
+				return fmt.Sprintf("container %s cannot start (%s: %s)", cs.Name, w.Reason, lines.First(w.Message))
 			}
 		}
 	}
@@ -171,7 +172,7 @@ func Describe(p *corev1.Pod) string {
 	for _, cs := range p.Status.ContainerStatuses {
 		switch {
 		case cs.State.Waiting != nil:
-			parts = append(parts, fmt.Sprintf("%s waiting: %s %s", cs.Name, cs.State.Waiting.Reason, firstLine(cs.State.Waiting.Message)))
+			parts = append(parts, fmt.Sprintf("%s waiting: %s %s", cs.Name, cs.State.Waiting.Reason, lines.First(cs.State.Waiting.Message)))
 		case cs.State.Terminated != nil:
 			parts = append(parts, fmt.Sprintf("%s terminated: %s exit %d", cs.Name, cs.State.Terminated.Reason, cs.State.Terminated.ExitCode))
 		}
@@ -179,9 +180,14 @@ func Describe(p *corev1.Pod) string {
 	return strings.Join(parts, "; ")
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
+// ImageUnavailable tells whether a waiting container's image cannot be had:
+// the kubelet failed or refused to pull it, or its name is invalid.
+func ImageUnavailable(w *corev1.ContainerStateWaiting) bool {
+	switch w.Reason {
+	case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName":
+		return true
+	}
+	return false
 }
 
 // ExecResult is what a command inside a pod produced.
@@ -206,17 +212,10 @@ func Exec(ctx context.Context, r *run.Run, ns, pod string, cmd ...string) (ExecR
 		res.ExitCode = exit.ExitStatus()
 		return res, nil
 	case cctx.Err() != nil:
-		return res, fmt.Errorf("exec %q in %s/%s: no answer within %s (stdout %q, stderr %q)", strings.Join(cmd, " "), ns, pod, r.Config.APITimeout, clip(res.Stdout), clip(res.Stderr))
+		return res, fmt.Errorf("exec %q in %s/%s: no answer within %s (stdout %q, stderr %q)", strings.Join(cmd, " "), ns, pod, r.Config.APITimeout, lines.Clip(res.Stdout, 300), lines.Clip(res.Stderr, 300))
 	default:
 		return res, fmt.Errorf("exec %q in %s/%s: %w", strings.Join(cmd, " "), ns, pod, err)
 	}
-}
-
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
 }
 
 // Delete deletes a pod and waits, bounded by the pod timeout, until it is gone.

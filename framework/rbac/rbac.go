@@ -62,20 +62,25 @@ func CanI(ctx context.Context, cs kubernetes.Interface, c Check) (bool, error) {
 	return got.Status.Allowed, nil
 }
 
-// CanIAs answers `kubectl auth can-i ... --as=system:serviceaccount:NS:SA` with a
-// SubjectAccessReview for that ServiceAccount and the groups the API server gives
-// it, so the asker needs no impersonation rights (a least-privilege runner has none).
-func CanIAs(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Check) (bool, error) {
+// CanUser answers `kubectl auth can-i ... --as=USER` with a SubjectAccessReview
+// for user and the groups the API server gives it (UserGroups), so the asker
+// needs no impersonation rights (a least-privilege runner has none).
+func CanUser(ctx context.Context, cs kubernetes.Interface, user string, c Check) (bool, error) {
 	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
-		User:               "system:serviceaccount:" + ns + ":" + sa,
-		Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
+		User:               user,
+		Groups:             UserGroups(user),
 		ResourceAttributes: c.Attributes(),
 	}}
 	got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, r, metav1.CreateOptions{})
 	if err != nil {
-		return false, fmt.Errorf("can-i %s --as=%s: %w", c, r.Spec.User, err)
+		return false, fmt.Errorf("can-i %s --as=%s: %w", c, user, err)
 	}
 	return got.Status.Allowed, nil
+}
+
+// CanIAs is CanUser for ServiceAccount sa of namespace ns.
+func CanIAs(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Check) (bool, error) {
+	return CanUser(ctx, cs, ServiceAccountUser(ns, sa), c)
 }
 
 // Rules is `kubectl auth can-i --list -n NS`, asked with cs's identity.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/inpod/inpod/framework/lines"
 )
 
 // Leg is one run in the matrix: a Kubernetes version (make matrix) or a cluster
@@ -53,7 +55,7 @@ func BuildMatrix(title string, legs []Leg) Matrix {
 				}
 				cell := Row{State: stateName(sp.State)}
 				if cell.State != "passed" {
-					cell.Cause = firstLine(sp.Failure.Message)
+					cell.Cause = lines.First(sp.Failure.Message)
 				}
 				m.Rows[r].Cells[i] = cell
 			}

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/lines"
 )
 
 // Report entry names the suite writes and the summary reads.
@@ -45,7 +48,7 @@ func RequestLabel(verb, resource, group string) string {
 }
 
 // Methods are the summary's columns.
-var Methods = []string{"curl", "python", "go", "kubectl"}
+var Methods = config.Methods
 
 // Summary is what summary.md and summary.html show.
 type Summary struct {
@@ -115,7 +118,7 @@ func Summarize(reports []types.Report) Summary {
 			}
 			if sp.LeafNodeType != types.NodeTypeIt {
 				if sp.State.Is(types.SpecStateFailureStates) {
-					s.Failures = append(s.Failures, Row{Area: sp.LeafNodeType.String(), Name: sp.FullText(), State: "failed", Cause: firstLine(sp.Failure.Message)})
+					s.Failures = append(s.Failures, Row{Area: sp.LeafNodeType.String(), Name: sp.FullText(), State: "failed", Cause: lines.First(sp.Failure.Message)})
 				}
 				continue
 			}
@@ -129,7 +132,7 @@ func Summarize(reports []types.Report) Summary {
 				s.Skipped++
 			}
 			if state == "failed" {
-				s.Failures = append(s.Failures, Row{Name: sp.FullText(), State: state, Cause: firstLine(sp.Failure.Message)})
+				s.Failures = append(s.Failures, Row{Name: sp.FullText(), State: state, Cause: lines.First(sp.Failure.Message)})
 			}
 			if m := methodOf(sp.Labels()); m != "" && strings.HasPrefix(sp.FullText(), "The API from inside a pod") {
 				scenario := sp.LeafNodeText
@@ -172,11 +175,6 @@ func stateName(st types.SpecState) string {
 		return "failed"
 	}
 	return "skipped"
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
 }
 
 var mark = map[string]string{"passed": "✅", "failed": "❌", "skipped": "⏭", "": "–"}

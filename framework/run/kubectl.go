@@ -29,7 +29,7 @@ func (r *Run) KubectlBinary() (string, error) {
 	cache := CacheDir()
 	if cache != "" {
 		p := filepath.Join(cache, "bin", r.Config.K8sVersion, "kubernetes", "kubectl")
-		if fileExists(p) {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, nil
 		}
 	}

@@ -98,17 +98,10 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 	} else {
 		addons = cluster.AddonsFor(kindCfg)
 	}
-	bin := cfg.KindBinary
-	if bin == "" {
-		if p := filepath.Join(cacheDir, "tools", "kind"); fileExists(p) {
-			bin = p
-		}
-	}
 	return cluster.KindInput{
 		Name:        cfg.ClusterName,
 		NodeImage:   set.Refs["node"],
 		Config:      kindCfg,
-		KindBinary:  bin,
 		Kubeconfig:  filepath.Join(cacheDir, "kind-"+cfg.ClusterName+".kubeconfig"),
 		Keep:        cfg.KeepCluster,
 		ProbeImages: set.Probes(),
@@ -118,11 +111,6 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		APITimeout:  cfg.APITimeout,
 		Log:         log,
 	}, nil
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // Describe is one line about the run for logs and reports.

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/inpod/inpod/framework/config"
 )
 
 // Workspace is one namespace the suite works in, named by its purpose. With
@@ -26,7 +28,7 @@ type Workspace struct {
 
 // Method fixture purposes: each gets three namespaces (setupMethod in
 // suites/inpod/fixture_test.go): P, P-cluster and P-other.
-var methodPurposes = []string{"curl", "python", "go", "kubectl", "can-i"}
+var methodPurposes = append(slices.Clone(config.Methods), "can-i")
 
 // Workspaces lists every namespace purpose of the suite, the slow specs' included.
 var Workspaces = func() []Workspace {

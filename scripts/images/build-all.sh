@@ -19,4 +19,4 @@ fi
 if [ -n "$addons" ] && [ -d "$addons" ]; then
   bash "$here/cni.sh"
 fi
-echo "images: all offline images ready for ${K8S_VERSION:-v1.37.2} in $((SECONDS - start))s" >&2
+echo "images: all offline images ready for ${K8S_VERSION:-$(cat "$here/../../K8S_VERSION")} in $((SECONDS - start))s" >&2

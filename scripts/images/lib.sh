@@ -5,7 +5,6 @@
 # as a label on the Docker image, so a rerun skips what is already built.
 set -euo pipefail
 
-: "${K8S_VERSION:=v1.37.2}"
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
 : "${IMAGE_PREFIX:=inpod}"
 : "${DEBIAN_SUITE:=bookworm}"
@@ -16,6 +15,7 @@ set -euo pipefail
 export K8S_VERSION INPOD_CACHE IMAGE_PREFIX CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${K8S_VERSION:=$(cat "$ROOT/K8S_VERSION")}"
 IMAGES_DIR=$ROOT/scripts/images
 export IMAGES_DIR
 BIN=$INPOD_CACHE/bin/$K8S_VERSION

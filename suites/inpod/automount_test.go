@@ -1,10 +1,6 @@
 package inpod_test
 
 import (
-	"context"
-	"errors"
-	"sync"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -26,28 +22,6 @@ func setting(b *bool) string {
 		return "true"
 	}
 	return "false"
-}
-
-// createAll creates pods concurrently and waits until each is Ready.
-func createAll(ctx context.Context, list ...*corev1.Pod) {
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-	)
-	for _, p := range list {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := pods.Create(ctx, R, p); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
 }
 
 var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, ContinueOnFailure, func() {
@@ -80,7 +54,7 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 					ServiceAccount: saName, Image: R.Image("curl"), AutomountToken: pod}))
 			}
 		}
-		createAll(ctx, list...)
+		Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
 	})
 
 	check := func(ctx SpecContext, sa, pod *bool) {

@@ -2,8 +2,6 @@ package inpod_test
 
 import (
 	"context"
-	"errors"
-	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -16,6 +14,7 @@ import (
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/report"
 )
 
@@ -41,9 +40,9 @@ type methodFixture struct {
 
 func (f *methodFixture) user(sa string) string {
 	if sa == saClusterPod {
-		return access.ServiceAccountUser(f.cluster, saPodReader)
+		return rbac.ServiceAccountUser(f.cluster, saPodReader)
 	}
-	return access.ServiceAccountUser(f.main, sa)
+	return rbac.ServiceAccountUser(f.main, sa)
 }
 
 // setupMethod builds the fixture of method m in the namespaces of purpose (the
@@ -68,9 +67,8 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		deploy = append(deploy, admin...)
 	}
 	for _, d := range deploy {
-		objs, err := guide.Load(d.file)
+		objs, err := guide.Load(d.file, guide.Adapt(R, guide.AdaptInput{Namespace: d.ns})...)
 		Expect(err).NotTo(HaveOccurred())
-		guide.Adapt(R, guide.AdaptInput{Namespace: d.ns}, objs)
 		applyObjects(ctx, faults.Mutate(R, d.file, objs))
 	}
 	if R.Provided() {
@@ -110,30 +108,12 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.main, Name: f.victim, Image: curl}),
 		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.other, Name: f.bystand, Image: curl}),
 	}
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-	)
-	start := func(p *corev1.Pod) {
-		defer wg.Done()
-		if _, err := pods.Create(ctx, R, p); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
-	}
+	list := extra
 	for sa, p := range all {
 		f.probes[sa] = access.Target{Namespace: p.Namespace, Pod: p.Name}
-		wg.Add(1)
-		go start(p)
+		list = append(list, p)
 	}
-	for _, p := range extra {
-		wg.Add(1)
-		go start(p)
-	}
-	wg.Wait()
-	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
+	Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
 	return f
 }
 

@@ -13,9 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/tokens"
 )
 
@@ -39,9 +39,8 @@ func kubectlIn(ctx SpecContext, ns, pod string, args ...string) string {
 
 // deployPodReader applies the guide's pod-reader ServiceAccount, Role and binding in ns.
 func deployPodReader(ctx SpecContext, ns string) {
-	objs, err := guide.Load("serviceaccount-rbac.yaml")
+	objs, err := guide.Load("serviceaccount-rbac.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
 	Expect(err).NotTo(HaveOccurred())
-	guide.Adapt(R, guide.AdaptInput{Namespace: ns}, objs)
 	Expect(guide.Apply(ctx, R, objs)).To(Succeed())
 }
 
@@ -72,7 +71,7 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 	})
 
 	It("names pod-reader, its groups and its pod in kubectl auth whoami (a SelfSubjectReview) run inside the pod", func() {
-		Expect(user.Username).To(Equal(access.ServiceAccountUser(ns, saPodReader)))
+		Expect(user.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)))
 		Expect(user.Groups).To(ContainElements("system:serviceaccounts", "system:serviceaccounts:"+ns, "system:authenticated"))
 		Expect(user.Extra).To(HaveKeyWithValue(extraPodName, ConsistOf(podName)))
 		Expect(user.Extra).To(HaveKeyWithValue(extraPodUID, ConsistOf(string(pod.UID))))
@@ -155,7 +154,7 @@ var _ = Describe("A manually created ServiceAccount token Secret", Label("projec
 		Expect(kubectlIn(ctx, ns, p.Name, "get", "pods", "-o", "name")).To(ContainSubstring("pod/legacy"))
 		var ssr authnv1.SelfSubjectReview
 		Expect(json.Unmarshal([]byte(kubectlIn(ctx, ns, p.Name, "auth", "whoami", "-o", "json")), &ssr)).To(Succeed())
-		Expect(ssr.Status.UserInfo.Username).To(Equal(access.ServiceAccountUser(ns, saPodReader)))
+		Expect(ssr.Status.UserInfo.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)))
 		Expect(ssr.Status.UserInfo.Extra).NotTo(HaveKey(extraPodName), "a legacy token is bound to no pod")
 
 		var lastUsed string

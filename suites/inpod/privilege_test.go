@@ -26,9 +26,8 @@ import (
 // deployLeastPrivilege applies the guide's least-privilege Roles (with the
 // self-check fault, if injected) and returns them.
 func deployLeastPrivilege(ctx SpecContext, ns string) (tooBroad, myConfig *rbacv1.Role) {
-	objs, err := guide.Load("least-privilege.yaml")
+	objs, err := guide.Load("least-privilege.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
 	Expect(err).NotTo(HaveOccurred())
-	guide.Adapt(R, guide.AdaptInput{Namespace: ns}, objs)
 	for _, o := range objs {
 		switch o.GetName() {
 		case "too-broad":
@@ -68,10 +67,10 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 			ps = append(ps, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: name, ServiceAccount: "my-config-reader", Image: R.Image(m.Name()), Command: probeCommand(m.Name())}))
 			targets[m.Name()] = access.Target{Namespace: ns, Pod: name}
 		}
-		createAll(ctx, ps...)
+		Expect(pods.CreateAll(ctx, R, ps...)).To(Succeed())
 	})
 
-	user := func() string { return access.ServiceAccountUser(ns, "my-config-reader") }
+	user := func() string { return rbac.ServiceAccountUser(ns, "my-config-reader") }
 	getCM := func(name string) access.Request {
 		return access.Request{Verb: "get", Resource: "configmaps", Namespace: ns, Name: name}
 	}
@@ -137,9 +136,8 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 			Skip("in provided namespaces (the in-cluster Job) the runner holds no \"*\" on \"*\" and no escalate or bind, so RBAC's escalation check refuses it the guide's too-broad Role, and manifests/job deliberately grants no ServiceAccount such a Role; run it in host mode (make e2e)")
 		}
 		ns = newNamespace(ctx, "too-broad")
-		objs, err := guide.Load("least-privilege.yaml")
+		objs, err := guide.Load("least-privilege.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
 		Expect(err).NotTo(HaveOccurred())
-		guide.Adapt(R, guide.AdaptInput{Namespace: ns}, objs)
 		Expect(guide.Apply(ctx, R, objs)).To(Succeed())
 		Expect(guide.BindRole(ctx, R, ns, "too-broad")).To(Succeed())
 		Expect(guide.BindRole(ctx, R, ns, "my-config-reader")).To(Succeed())
@@ -149,10 +147,10 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 		Expect(err).NotTo(HaveOccurred())
 		bad = access.Target{Namespace: ns, Pod: "too-broad"}
 		good = access.Target{Namespace: ns, Pod: "my-config-reader"}
-		createAll(ctx,
+		Expect(pods.CreateAll(ctx, R,
 			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: bad.Pod, ServiceAccount: "too-broad", Image: R.Image("curl")}),
 			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: good.Pod, ServiceAccount: "my-config-reader", Image: R.Image("curl")}),
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")}))
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")}))).To(Succeed())
 		live, err = R.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, "too-broad", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 	})
@@ -194,7 +192,7 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 			recordAccess("my-config-reader", refused, "")
 			AddReportEntry("too-broad", fmt.Sprintf("my-config-reader: %s → %s", q, access.Happened(refused)))
 			GinkgoWriter.Printf("my-config-reader: %s → %s\n", q, access.Happened(refused))
-			Expect(refused).To(access.BeForbiddenFor(access.ServiceAccountUser(ns, "my-config-reader"), q))
+			Expect(refused).To(access.BeForbiddenFor(rbac.ServiceAccountUser(ns, "my-config-reader"), q))
 
 			allowed, err := access.Curl{}.Do(ctx, R, bad, q)
 			Expect(err).NotTo(HaveOccurred())

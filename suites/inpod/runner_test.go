@@ -81,7 +81,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 
 	It("cannot read Secrets, impersonate, escalate, bind, or write outside its namespaces (access reviews)", func(ctx SpecContext) {
 		for _, p := range job.Forbidden {
-			ok, err := job.SelfAllowed(ctx, R.Proxy.Clientset(), p)
+			ok, err := rbac.CanI(ctx, R.Proxy.Clientset(), p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ok).To(BeFalse(), "the runner may %s", p)
 		}
@@ -124,7 +124,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 			Expect(rb.RoleRef.Name).To(Equal(job.WorkspaceRole), "in %s", ns)
 		}
 		for _, p := range job.RequiredChecks() {
-			ok, err := job.SelfAllowed(ctx, cs, p)
+			ok, err := rbac.CanI(ctx, cs, p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ok).To(BeTrue(), "the runner may not %s", p)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 var _ = Describe("A pod of the curl image with the default ServiceAccount", Label("smoke", "method:curl"), Ordered, ContinueOnFailure, func() {
@@ -39,7 +40,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 		q := access.Request{Verb: "list", Resource: "pods", Namespace: ns}
 		out, err := access.Curl{}.Do(ctx, R, target, q)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(out).To(access.BeForbiddenFor(access.ServiceAccountUser(ns, "default"), q))
+		Expect(out).To(access.BeForbiddenFor(rbac.ServiceAccountUser(ns, "default"), q))
 	})
 
 	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting", faults.GuardAPIReachable), func(ctx SpecContext) {

@@ -16,6 +16,7 @@ import (
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/tokens"
 )
 
@@ -35,7 +36,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		secure, err := guide.Pod(R, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
 		faults.WidenSecurePodAudience(R, secure)
-		createAll(ctx, secure, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, Image: R.Image("curl")}))
+		Expect(pods.CreateAll(ctx, R, secure, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, Image: R.Image("curl")}))).To(Succeed())
 	})
 
 	It("mounts token, ca.crt (the kube-root-ca.crt ConfigMap) and namespace (the pod's)", func(ctx SpecContext) {
@@ -53,7 +54,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		st, err := tokens.Review(ctx, R.Proxy.Clientset(), readFile(ctx, ns, pod, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Authenticated).To(BeTrue(), "TokenReview error: %s", st.Error)
-		Expect(st.User.Username).To(Equal(access.ServiceAccountUser(ns, "default")))
+		Expect(st.User.Username).To(Equal(rbac.ServiceAccountUser(ns, "default")))
 		Expect(st.User.Extra).To(HaveKeyWithValue("authentication.kubernetes.io/pod-name", ConsistOf(pod)))
 		Expect(st.User.Extra).To(HaveKeyWithValue("authentication.kubernetes.io/pod-uid", ConsistOf(string(p.UID))))
 	})
@@ -65,7 +66,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Audiences).To(Equal([]string{"api"}))
 		Expect(c.Lifetime()).To(BeEquivalentTo(3600))
-		Expect(c.Subject).To(Equal(access.ServiceAccountUser(ns, "default")))
+		Expect(c.Subject).To(Equal(rbac.ServiceAccountUser(ns, "default")))
 		Expect(c.Kubernetes.Pod).NotTo(BeNil(), "the token is not bound to a pod")
 		Expect(c.Kubernetes.Pod.Name).To(Equal("secure-pod"))
 		Expect(c.Kubernetes.Pod.UID).To(Equal(string(p.UID)))
@@ -149,7 +150,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		user, code, err := tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(code).To(Equal(201), "the copied token should work while its pod lives")
-		Expect(user).To(Equal(access.ServiceAccountUser(ns, "default")))
+		Expect(user).To(Equal(rbac.ServiceAccountUser(ns, "default")))
 
 		By("deleting the pod the token is bound to")
 		if !R.Config.Injects(faults.KeepBoundPod) {

@@ -8,8 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/run"
 )
 
@@ -38,10 +38,10 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 		_, err := R.KubectlBinary()
 		Expect(err).NotTo(HaveOccurred(), "the project's kubectl (make images builds it)")
 		ns = newNamespace(ctx, "troubleshooting")
-		createAll(ctx,
+		Expect(pods.CreateAll(ctx, R,
 			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: myPod, Image: R.Image("curl")}),
 			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: noAPIPod, Image: R.Image("curl"), AutomountToken: ptr.To(false)}),
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: dnsPod, Image: R.Image("kubectl")}))
+			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: dnsPod, Image: R.Image("kubectl")}))).To(Succeed())
 	})
 
 	It("lists token, ca.crt and namespace with kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/", func(ctx SpecContext) {
@@ -82,7 +82,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 	})
 
 	It("answers no, then the rules, with kubectl auth can-i list pods --as / --list --as for the default ServiceAccount", func(ctx SpecContext) {
-		as := "--as=" + access.ServiceAccountUser(ns, "default")
+		as := "--as=" + rbac.ServiceAccountUser(ns, "default")
 		res := kubectl(ctx, "auth", "can-i", "list", "pods", "-n", ns, as)
 		Expect(strings.TrimSpace(res.Stdout)).To(Equal("no"), "%s: %s", res.Command, res.Stderr)
 		Expect(res.ExitCode).To(Equal(1), "can-i exits 1 on no")

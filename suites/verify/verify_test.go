@@ -167,7 +167,7 @@ var _ = Describe("Intended access", func() {
 })
 
 func describeAccount(a intent.Account) {
-	user := access.ServiceAccountUser(a.Namespace, a.Name)
+	user := rbac.ServiceAccountUser(a.Namespace, a.Name)
 	var cells []cell
 	for _, q := range a.Allow {
 		cells = append(cells, cell{allow: true, req: q})

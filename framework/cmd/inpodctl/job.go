@@ -55,7 +55,7 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 		}
 	}
 	env := map[string]string{"IMAGES": string(r.Images.Mode), "INPOD_POD_TIMEOUT": cfg.PodStartTimeout.String()}
-	for _, m := range config.ImageMethods {
+	for _, m := range config.Methods {
 		env[strings.ToUpper(m)+"_IMAGE"] = r.Images.Refs[m]
 	}
 	return job.Input{

@@ -13,11 +13,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
+	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/job"
@@ -51,7 +52,7 @@ func do(ctx context.Context, verb string) error {
 	case "images":
 		set := run.ResolveImages(ctx, cfg)
 		say("%s", set.Reason)
-		for _, m := range append(config.ImageMethods, "node") {
+		for _, m := range append(slices.Clone(config.Methods), "node") {
 			fmt.Printf("%s\t%s\n", m, set.Refs[m])
 		}
 		return nil
@@ -98,14 +99,7 @@ func do(ctx context.Context, verb string) error {
 		if err != nil {
 			return err
 		}
-		bin := in.KindBinary
-		if bin == "" {
-			bin = "kind"
-		}
-		say("deleting kind cluster %s", in.Name)
-		cmd := exec.CommandContext(ctx, bin, "delete", "cluster", "--name", in.Name)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		return cmd.Run()
+		return cluster.DeleteKind(in.Name, in.Kubeconfig, say)
 	}
 	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy, manifests, cleanup or leftovers)", verb)
 }
