@@ -126,7 +126,18 @@ func (k *jwk) ecdsa() (*ecdsa.PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %q y: %w", k.Kid, err)
 	}
-	return &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+	if len(x) > 32 || len(y) > 32 {
+		return nil, fmt.Errorf("key %q: coordinates longer than P-256's 32 bytes", k.Kid)
+	}
+	point := make([]byte, 65) // 0x04 || X || Y, each left-padded to 32 bytes
+	point[0] = 4
+	copy(point[33-len(x):33], x)
+	copy(point[65-len(y):], y)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", k.Kid, err)
+	}
+	return pub, nil
 }
 
 func decodeSegment(seg string, v any) error {

@@ -2,6 +2,8 @@ package tokens
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -61,5 +63,32 @@ func TestVerifySignature(t *testing.T) {
 	forged := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"system:admin"}`)) + "." + parts[2]
 	if _, err := VerifySignature(forged, jwksOf(t, "k1", &key.PublicKey)); err == nil {
 		t.Fatal("a token with changed claims must not verify")
+	}
+}
+
+func TestVerifySignatureES256(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	signed := enc([]byte(`{"alg":"ES256","kid":"e1"}`)) + "." + enc([]byte(`{"sub":"x"}`))
+	d := sha256.Sum256([]byte(signed))
+	r, s, err := ecdsa.Sign(rand.Reader, key, d[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+	pub, err := key.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kid": "e1", "kty": "EC", "crv": "P-256", "x": enc(pub[1:33]), "y": enc(pub[33:])}}})
+	if _, err := VerifySignature(signed+"."+enc(sig), jwks); err != nil {
+		t.Fatalf("ES256 token signed by the published key: %v", err)
+	}
+	sig[5] ^= 1
+	if _, err := VerifySignature(signed+"."+enc(sig), jwks); err == nil {
+		t.Fatal("a changed ES256 signature must not verify")
 	}
 }
