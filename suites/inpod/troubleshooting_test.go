@@ -1,6 +1,7 @@
 package inpod_test
 
 import (
+	"regexp"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -67,10 +68,15 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 		Expect(res.Stdout).To(BeEmpty(), "unset on the pod, so the jsonpath prints nothing")
 	})
 
-	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP with kubectl exec -- nslookup kubernetes.default.svc", func(ctx SpecContext) {
+	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP with kubectl exec -- nslookup (completed by the pod's svc search domain: busybox's nslookup applies no search list)", func(ctx SpecContext) {
 		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		res := kubectl(ctx, "exec", dnsPod, "-n", ns, "--", "nslookup", "kubernetes.default.svc")
+		conf := kubectl(ctx, "exec", dnsPod, "-n", ns, "--", "cat", "/etc/resolv.conf")
+		Expect(conf.ExitCode).To(BeZero(), "%s: %s", conf.Command, conf.Stderr)
+		domain := regexp.MustCompile(`(?m)^search .*\bsvc\.(\S+)`).FindStringSubmatch(conf.Stdout)
+		Expect(domain).NotTo(BeNil(), "no svc.<cluster domain> entry in the pod's search list:\n%s", conf.Stdout)
+		name := "kubernetes.default.svc." + domain[1]
+		res := kubectl(ctx, "exec", dnsPod, "-n", ns, "--", "nslookup", name)
 		Expect(res.ExitCode).To(BeZero(), "%s (no DNS answer for the API server's name): %s %s", res.Command, res.Stdout, res.Stderr)
 		Expect(res.Stdout).To(MatchRegexp(`(?m)^Address:\s+`+strings.ReplaceAll(svc.Spec.ClusterIP, ".", `\.`)+`$`), "%s:\n%s", res.Command, res.Stdout)
 	})
