@@ -119,7 +119,7 @@ var _ = Describe("The API from inside a pod", func() {
 				Expect(out.Body).To(SatisfyAll(ContainSubstring(`"ADDED"`), ContainSubstring(f.logPod)), "the watch stream")
 			})
 
-			It("refuses the default ServiceAccount watching pods: 403 Forbidden naming it, watch, pods", Label(faults.GuardDefaultForbidden), func(ctx SpecContext) {
+			It("refuses the default ServiceAccount watching pods: 403 Forbidden naming it, watch, pods", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				q := access.Request{Verb: "watch", Resource: "pods", Namespace: f.main}
 				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
 			})

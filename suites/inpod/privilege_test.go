@@ -79,7 +79,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 	for _, m := range access.Methods {
 		m := m
 		Context("with "+m.Name()+" from a pod", Label("method:"+m.Name()), func() {
-			It("lets the resourceNames rule get ConfigMap my-config: HTTP 200 with its data", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
+			It("lets the resourceNames rule get ConfigMap my-config: HTTP 200 with its data", func(ctx SpecContext) {
 				out, err := m.Do(ctx, R, targets[m.Name()], getCM("my-config"))
 				Expect(err).NotTo(HaveOccurred())
 				recordAccess("my-config-reader", out, "")
@@ -87,7 +87,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 				Expect(out.Body).To(ContainSubstring("my-config"))
 			})
 
-			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
+			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege), func(ctx SpecContext) {
 				for _, q := range []access.Request{getCM("other-config"), listCM()} {
 					out, err := m.Do(ctx, R, targets[m.Name()], q)
 					Expect(err).NotTo(HaveOccurred())
