@@ -5,11 +5,14 @@ package intent
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/inpod/inpod/manifests"
 )
 
 // APIVersion and Kind head every intent file.
@@ -257,4 +260,16 @@ func (p parser) request(n *yaml.Node, at string) (Request, error) {
 		return Request{}, p.errf(m["namespace"], join(at, "namespace"), "cluster-wide %s is not checked (cluster-wide: get or list)", q.Verb)
 	}
 	return q, nil
+}
+
+// GuidePath is the guide's expectations as an intent file, in the repository.
+const GuidePath = "manifests/guide/intent.yaml"
+
+// Guide reads the guide's intent file from the manifests built into the binary.
+func Guide() (*File, error) {
+	data, err := fs.ReadFile(manifests.FS, strings.TrimPrefix(GuidePath, "manifests/"))
+	if err != nil {
+		return nil, fmt.Errorf("intent: %w", err)
+	}
+	return Parse(GuidePath, data)
 }

@@ -67,3 +67,20 @@ func TestParseBad(t *testing.T) {
 		}
 	}
 }
+
+func TestGuideIntentParses(t *testing.T) {
+	f, err := Guide()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Accounts) != 5 {
+		t.Fatalf("want the guide's 5 accounts, got %d", len(f.Accounts))
+	}
+	r := f.Rename(map[string]string{"default": "ns-a", "another-namespace": "ns-b"})
+	if a := r.Accounts[1]; a.Namespace != "ns-a" || a.Deny[3].In(a.Namespace) != "ns-b" {
+		t.Fatalf("rename: %+v", a)
+	}
+	if f.Accounts[1].Namespace != "default" {
+		t.Fatal("rename changed the original")
+	}
+}

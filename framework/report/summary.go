@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func Summarize(reports []types.Report) Summary {
 			if state == "failed" {
 				s.Failures = append(s.Failures, Row{Name: sp.FullText(), State: state, Cause: lines.First(sp.Failure.Message)})
 			}
-			if m := methodOf(sp.Labels()); m != "" && strings.HasPrefix(sp.FullText(), "The API from inside a pod") {
+			if m := methodOf(sp.Labels()); m != "" && slices.Contains(sp.Labels(), MethodTableLabel) {
 				scenario := sp.LeafNodeText
 				if _, ok := s.Scenarios[scenario]; !ok {
 					s.Scenarios[scenario] = map[string]string{}
@@ -157,6 +158,10 @@ func Summarize(reports []types.Report) Summary {
 	s.Intent = intentRows(intent)
 	return s
 }
+
+// MethodTableLabel marks the specs the summary lays out as one row per scenario
+// and one column per method (the guide's methods, run the same way by each).
+const MethodTableLabel = "method-table"
 
 func methodOf(labels []string) string {
 	for _, l := range labels {

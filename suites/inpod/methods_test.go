@@ -11,6 +11,7 @@ import (
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/netcheck"
+	"github.com/inpod/inpod/framework/report"
 )
 
 var methodTitles = map[string]string{
@@ -42,7 +43,7 @@ func listedName(method, pod string) string {
 var _ = Describe("The API from inside a pod", func() {
 	for _, m := range access.Methods {
 		name := m.Name()
-		Describe(methodTitles[name], Label("method:"+name, "rbac", faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
+		Describe(methodTitles[name], Label("method:"+name, "rbac", report.MethodTableLabel, faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
 			var f *methodFixture
 			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m, m.Name()) })
 
@@ -53,11 +54,6 @@ var _ = Describe("The API from inside a pod", func() {
 				return out
 			}
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
-
-			It("is refused listing pods as the default ServiceAccount: 403 Forbidden naming system:serviceaccount:<ns>:default, list, pods", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
-				q := listPods(f.main)
-				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
-			})
 
 			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				res, err := access.RunGuideList(ctx, R, name, f.probes[saDefault], false)
@@ -101,18 +97,6 @@ var _ = Describe("The API from inside a pod", func() {
 				}
 			})
 
-			It("lets pod-reader list pods in its namespace", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				out := do(ctx, saPodReader, listPods(f.main))
-				Expect(out).To(access.BeAllowed())
-				Expect(out.Body).To(ContainSubstring(f.logPod))
-			})
-
-			It("lets pod-reader get one pod by name: HTTP 200 with that pod", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				out := do(ctx, saPodReader, access.Request{Verb: "get", Resource: "pods", Namespace: f.main, Name: f.logPod})
-				Expect(out).To(access.BeAllowed())
-				Expect(out.Body).To(ContainSubstring(f.logPod))
-			})
-
 			It("lets pod-reader watch pods in its namespace: HTTP 200 and the stream's ADDED events", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := do(ctx, saPodReader, access.Request{Verb: "watch", Resource: "pods", Namespace: f.main})
 				Expect(out).To(access.BeAllowed())
@@ -124,65 +108,7 @@ var _ = Describe("The API from inside a pod", func() {
 				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
 			})
 
-			It("lets pod-reader read pod logs (pods/log get)", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				out := do(ctx, saPodReader, access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: f.main, Name: f.logPod})
-				Expect(out).To(access.BeAllowed())
-				Expect(out.Body).To(ContainSubstring(f.logLine))
-			})
-
-			for _, c := range []struct {
-				what   string
-				q      func(f *methodFixture) access.Request
-				guards []string
-			}{
-				{"creating pods", func(f *methodFixture) access.Request {
-					return access.Request{Verb: "create", Resource: "pods", Namespace: f.main, Body: podBody("created-by-pod-reader", R.Image("curl"))}
-				}, nil},
-				{"getting secrets", func(f *methodFixture) access.Request {
-					return access.Request{Verb: "get", Resource: "secrets", Namespace: f.main, Name: "any-secret"}
-				}, []string{faults.GuardPodReaderScope}},
-				{"listing deployments", func(f *methodFixture) access.Request {
-					return access.Request{Verb: "list", Group: "apps", Resource: "deployments", Namespace: f.main}
-				}, nil},
-				{"listing pods in another namespace", func(f *methodFixture) access.Request { return listPods(f.other) }, nil},
-			} {
-				It("refuses pod-reader "+c.what+": 403 Forbidden naming the ServiceAccount, verb and resource", Label(append(c.guards, faults.GuardPodReaderToken, faults.GuardAPIReachable)...), func(ctx SpecContext) {
-					q := c.q(f)
-					Expect(do(ctx, saPodReader, q)).To(access.BeForbiddenFor(f.user(saPodReader), q))
-				})
-			}
-
-			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list pods in another namespace", Label(faults.GuardClusterPodReader, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				out := do(ctx, saClusterPod, listPods(f.other))
-				Expect(out).To(access.BeAllowed())
-				Expect(out.Body).To(ContainSubstring(f.bystand))
-			})
-
-			It("lets pod-reader bound to the cluster-pod-reader ClusterRole list namespaces", Label(faults.GuardClusterPodReader, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				out := do(ctx, saClusterPod, access.Request{Verb: "list", Resource: "namespaces"})
-				Expect(out).To(access.BeAllowed())
-				Expect(out.Body).To(ContainSubstring(f.other))
-			})
-
-			It("lets namespace-reader read in the core, apps and batch groups", Label(faults.GuardNamespaceReader, faults.GuardAPIReachable), func(ctx SpecContext) {
-				for _, q := range []access.Request{
-					listPods(f.main),
-					{Verb: "get", Resource: "configmaps", Namespace: f.main, Name: "kube-root-ca.crt"},
-					{Verb: "list", Group: "apps", Resource: "deployments", Namespace: f.main},
-					{Verb: "list", Group: "batch", Resource: "jobs", Namespace: f.main},
-				} {
-					Expect(do(ctx, saNSReader, q)).To(access.BeAllowed(), "%s", q)
-				}
-			})
-
-			It("refuses namespace-reader writes: 403 Forbidden for create configmaps and delete pods", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
-				for _, q := range []access.Request{
-					{Verb: "create", Resource: "configmaps", Namespace: f.main, Body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"written","labels":` + runLabelsJSON() + `}}`},
-					{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim},
-				} {
-					Expect(do(ctx, saNSReader, q)).To(access.BeForbiddenFor(f.user(saNSReader), q))
-				}
-			})
+			describeIntentCells(func() *methodFixture { return f }, do)
 
 			deployment := "managed-" + name
 			for _, step := range []struct{ verb, body string }{
@@ -201,15 +127,6 @@ var _ = Describe("The API from inside a pod", func() {
 					Expect(do(ctx, saDeployer, q)).To(access.BeAllowed())
 				})
 			}
-
-			It("lets deployment-manager delete a pod", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
-				Expect(do(ctx, saDeployer, access.Request{Verb: "delete", Resource: "pods", Namespace: f.main, Name: f.victim})).To(access.BeAllowed())
-			})
-
-			It("refuses deployment-manager creating pods: 403 Forbidden", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
-				q := access.Request{Verb: "create", Resource: "pods", Namespace: f.main, Body: podBody("created-by-deployer", R.Image("curl"))}
-				Expect(do(ctx, saDeployer, q)).To(access.BeForbiddenFor(f.user(saDeployer), q))
-			})
 
 			if name == "kubectl" {
 				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", Label(faults.GuardAPIReachable), func(ctx SpecContext) {

@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/intent"
@@ -54,60 +52,14 @@ func (c cell) want() string {
 	return "deny"
 }
 
-// toAccess makes q, for an account of ns, a request the clients can send: the
-// group's preferred version from discovery, writes with dryRun=All, and for
-// create a minimal object of the resource's kind.
-func toAccess(ns string, q intent.Request) (access.Request, error) {
-	out := access.Request{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource,
-		Namespace: q.In(ns), Name: q.Name, DryRun: q.Verb != "get" && q.Verb != "list"}
-	gv, kind, err := discover(q.Group, q.Resource)
-	if err != nil {
-		return out, err
-	}
-	out.Version = gv.Version
-	switch q.Verb {
-	case "create":
-		obj := map[string]any{"apiVersion": gv.String(), "kind": kind, "metadata": map[string]string{"name": "inpod-verify-" + R.ID}}
-		b, _ := json.Marshal(obj)
-		out.Body = string(b)
-	case "patch":
-		out.Body = "{}"
-	}
-	return out, nil
-}
+// resolver makes an intended request one the clients send (framework/intent).
+var resolver = sync.OnceValue(func() *intent.Resolver {
+	return &intent.Resolver{Discovery: R.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + R.ID}
+})
 
-var discovered sync.Map // group/resource → [2]any{schema.GroupVersion, kind}
+func toAccess(ns string, q intent.Request) (access.Request, error) { return resolver().Request(ns, q) }
 
-func discover(group, resource string) (schema.GroupVersion, string, error) {
-	key := group + "/" + resource
-	if v, ok := discovered.Load(key); ok {
-		p := v.([2]any)
-		return p[0].(schema.GroupVersion), p[1].(string), nil
-	}
-	lists, err := R.Proxy.Clientset().Discovery().ServerPreferredResources()
-	if err != nil && len(lists) == 0 {
-		return schema.GroupVersion{}, "", fmt.Errorf("discovery: %w", err)
-	}
-	for _, l := range lists {
-		gv, err := schema.ParseGroupVersion(l.GroupVersion)
-		if err != nil || gv.Group != group {
-			continue
-		}
-		for _, r := range l.APIResources {
-			if r.Name == resource {
-				discovered.Store(key, [2]any{gv, r.Kind})
-				return gv, r.Kind, nil
-			}
-		}
-	}
-	return schema.GroupVersion{}, "", fmt.Errorf("the API server serves no resource %q in group %q", resource, group)
-}
-
-// describe is the request as RBAC asks it, in the namespace it goes to.
-func describe(a intent.Account, q intent.Request) string {
-	return access.Request{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource,
-		Namespace: q.In(a.Namespace), Name: q.Name}.String()
-}
+func describe(a intent.Account, q intent.Request) string { return intent.Describe(a.Namespace, q) }
 
 // got is the cell's answer in a few words: "200", "403 Forbidden", "no answer".
 func got(o access.Outcome) string {
