@@ -70,10 +70,10 @@ e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down 
 	  go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: job
-job: docker tools ## Run the non-slow suite as the in-cluster Job (runner confined to its namespaces); JUnit + results ConfigMap.
+job: docker tools ## Run the non-slow suite as the in-cluster Job (runner confined to its namespaces); JUnit + results ConfigMap. INTENT=file: verify it instead.
 	@mkdir -p $(REPORT_DIR) && rm -f $(REPORT_DIR)/report.json $(REPORT_DIR)/junit.xml
 	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,job); fi; \
-	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
+	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' INTENT='$(INTENT)' METHODS='$(METHODS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: profiles

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,8 @@ type Input struct {
 	// ClusterRoles before they are applied: the self-check that preflight notices.
 	RemovePermission string
 	Log              func(format string, args ...any)
+	// Intent, when set, makes the Job verify an intent file (IntentInput).
+	Intent *IntentInput
 	// SystemPodSecurity, when set, replaces the Pod Security level enforced in
 	// inpod-system (Sonobuoy's pods there cannot meet "restricted").
 	SystemPodSecurity string
@@ -67,15 +70,24 @@ func Manifests(opts ...decoder.DecodeOption) ([]k8s.Object, error) {
 
 // Objects is Manifests labelled for the run and configured by in.
 func Objects(in Input) ([]k8s.Object, error) {
-	objs, err := Manifests(decoder.MutateLabels(map[string]string{
+	labels := map[string]string{
 		"app.kubernetes.io/name":       "inpod",
 		"app.kubernetes.io/managed-by": "inpod",
 		// Not inpod.io/run: the suite deletes what carries its run label at the
 		// end, and the runner's own RBAC must outlive that.
 		"inpod.io/job": in.RunID,
-	}))
+	}
+	objs, err := Manifests(decoder.MutateLabels(labels))
 	if err != nil {
 		return nil, err
+	}
+	if in.Intent != nil {
+		extra := in.Intent.objects()
+		for _, o := range extra {
+			o.SetLabels(maps.Clone(labels))
+		}
+		// Before the Job, which is last.
+		objs = append(objs[:len(objs)-1], append(extra, objs[len(objs)-1])...)
 	}
 	for _, o := range objs {
 		switch obj := o.(type) {
@@ -133,6 +145,9 @@ func configureJob(j *batchv1.Job, in Input) {
 		}
 	}
 	j.Spec.Template.Labels["inpod.io/job"] = in.RunID
+	if in.Intent != nil {
+		in.Intent.configure(j)
+	}
 }
 
 func setEnv(c *corev1.Container, k, v string) {
@@ -207,6 +222,9 @@ func Run(ctx context.Context, in Input) (int, error) {
 func checkRunner(ctx context.Context, in Input) error {
 	cs := in.Proxy.Clientset()
 	want := RequiredChecks()
+	if in.Intent != nil {
+		want = append(want, in.Intent.checks()...)
+	}
 	var missing, excess []string
 	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
 	err := wait.For(func(ctx context.Context) (bool, error) {

@@ -94,3 +94,34 @@ func WriteSonobuoyResults(dir string, junit []byte) error {
 	}
 	return os.WriteFile(filepath.Join(dir, "done"), []byte(path), 0o644)
 }
+
+// PublishInput is an in-cluster run's verdict and where it goes.
+type PublishInput struct {
+	Client    kubernetes.Interface
+	Namespace string // of the results ConfigMap
+	Name      string
+	Labels    map[string]string
+	Cluster   Cluster
+	Log       func(format string, args ...any)
+}
+
+// Publish leaves an in-cluster run's verdict as the results ConfigMap (it
+// outlives the Job's pod) and, as a Sonobuoy plugin (SONOBUOY_RESULTS_DIR),
+// hands the JUnit to Sonobuoy's worker.
+func Publish(ctx context.Context, rep types.Report, in PublishInput) {
+	junit, err := JUnit(rep)
+	if err != nil {
+		in.Log("results: render JUnit: %v", err)
+	}
+	if dir := os.Getenv("SONOBUOY_RESULTS_DIR"); dir != "" {
+		if err := WriteSonobuoyResults(dir, junit); err != nil {
+			in.Log("results: hand the JUnit to Sonobuoy in %s: %v", dir, err)
+		}
+	}
+	data := Results(rep, in.Cluster, junit)
+	if err := WriteResults(ctx, in.Client, in.Namespace, in.Name, in.Labels, data); err != nil {
+		in.Log("results: write ConfigMap %s/%s: %v", in.Namespace, in.Name, err)
+		return
+	}
+	in.Log("results: verdict %s (passed %s, failed %s, skipped %s) in ConfigMap %s/%s", data["verdict"], data["passed"], data["failed"], data["skipped"], in.Namespace, in.Name)
+}

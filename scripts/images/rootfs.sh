@@ -67,16 +67,24 @@ context() {
   echo "$d"
 }
 
-# scratch_image REF FILE DEST LINES: an image of FILE at DEST on scratch_base, its
-# Dockerfile ending with LINES (user, environment, entry point).
+# scratch_image REF LINES FILE DEST [FILE DEST]...: an image of each FILE at its
+# DEST on scratch_base, its Dockerfile ending with LINES (user, environment,
+# entry point).
 scratch_image() {
-  local ref=$1 file=$2 dest=$3 lines=$4 base k ctx
+  local ref=$1 lines=$2 base k ctx i=0
+  shift 2
   base=$(scratch_base)
-  k=$(key "$ref" "$base" "$file" "$dest" "$lines" "$(declare -f scratch_image)")
+  k=$(key "$ref" "$base" "$@" "$lines" "$(declare -f scratch_image)")
   image_fresh "$ref" "$k" && { log "$ref: cached"; return; }
-  ctx=$(context "$(basename "$dest")")
+  ctx=$(context "$(basename "$2")")
   ln "$base" "$ctx/base.tar" 2>/dev/null || cp "$base" "$ctx/base.tar"
-  cp "$file" "$ctx/payload"
-  printf 'FROM scratch\nADD base.tar /\nCOPY payload %s\n%s\n' "$dest" "$lines" >"$ctx/Dockerfile"
+  printf 'FROM scratch\nADD base.tar /\n' >"$ctx/Dockerfile"
+  while [ $# -ge 2 ]; do
+    i=$((i + 1))
+    cp "$1" "$ctx/payload$i"
+    printf 'COPY payload%d %s\n' "$i" "$2" >>"$ctx/Dockerfile"
+    shift 2
+  done
+  printf '%s\n' "$lines" >>"$ctx/Dockerfile"
   docker_image "$ref" "$k" "$ctx"
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The suite image inpod/suite:offline: the compiled suite (go test -c, static) on an
+# The suite image inpod/suite:offline: the compiled suites (go test -c, static;
+# verify.test runs when the Job is given an intent file) on an
 # empty base, non-root, fine with a read-only root filesystem. The in-cluster Job
 # (manifests/job) runs it.
 source "$(dirname "$0")/lib.sh"
@@ -10,10 +11,11 @@ REF=${SUITE_IMAGE:-$IMAGE_PREFIX/suite:offline}
 build() {
   local out=$BIN/../suite/${REF//[:\/]/_} # per image: clones building their own SUITE_IMAGE do not share it
   mkdir -p "$out"
-  (cd "$ROOT" && go test -c -ldflags "-s -w" -o "$out/inpod.test" ./suites/inpod) || die "compiling the suite failed"
-  scratch_image "$REF" "$out/inpod.test" /usr/local/bin/inpod.test 'ENV HOME=/tmp INPOD_PROVIDER=in-cluster REPORT_DIR=/results
+  (cd "$ROOT" && go test -c -ldflags "-s -w" -o "$out/inpod.test" ./suites/inpod &&
+    go test -c -ldflags "-s -w" -o "$out/verify.test" ./suites/verify) || die "compiling the suites failed"
+  scratch_image "$REF" 'ENV HOME=/tmp INPOD_PROVIDER=in-cluster REPORT_DIR=/results
 USER 65532:65532
-ENTRYPOINT ["/usr/local/bin/inpod.test"]'
+ENTRYPOINT ["/usr/local/bin/inpod.test"]' "$out/inpod.test" /usr/local/bin/inpod.test "$out/verify.test" /usr/local/bin/verify.test
 }
 
 timed "suite image" build

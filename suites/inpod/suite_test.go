@@ -167,21 +167,8 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 	if R == nil || R.Config.Provider != config.ProviderInCluster || !R.Provided() {
 		return
 	}
-	junit, err := report.JUnit(rep)
-	if err != nil {
-		say("results: render JUnit: %v", err)
-	}
-	if dir := os.Getenv("SONOBUOY_RESULTS_DIR"); dir != "" {
-		if err := report.WriteSonobuoyResults(dir, junit); err != nil {
-			say("results: hand the JUnit to Sonobuoy in %s: %v", dir, err)
-		}
-	}
-	data := report.Results(rep, clusterFacts(ctx), junit)
-	if err := report.WriteResults(ctx, R.Proxy.Clientset(), job.Namespace, job.ResultsName, R.Labels(), data); err != nil {
-		say("results: write ConfigMap %s/%s: %v", job.Namespace, job.ResultsName, err)
-		return
-	}
-	say("results: verdict %s (passed %s, failed %s, skipped %s) in ConfigMap %s/%s", data["verdict"], data["passed"], data["failed"], data["skipped"], job.Namespace, job.ResultsName)
+	report.Publish(ctx, rep, report.PublishInput{Client: R.Proxy.Clientset(), Namespace: job.Namespace, Name: job.ResultsName,
+		Labels: R.Labels(), Cluster: clusterFacts(ctx), Log: say})
 }, NodeTimeout(time.Minute))
 
 var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep Report) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/intent"
+	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -59,3 +60,19 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	}
 	AddReportEntry(report.ClusterEntry, c, ReportEntryVisibilityNever)
 }, NodeTimeout(15*time.Minute))
+
+var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
+	if R != nil {
+		Expect(R.Cleanup(ctx)).To(Succeed(), "cleanup of run %s (objects labelled %s)", R.ID, run.RunSelector(R.ID))
+	}
+}, NodeTimeout(2*time.Minute))
+
+// In the Job (make job INTENT=...) the verdict is left as the results ConfigMap.
+var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
+	if R == nil || R.Config.Provider != config.ProviderInCluster || !R.Provided() {
+		return
+	}
+	c := report.Cluster{Name: R.Proxy.Name(), Provider: string(R.Config.Provider), Images: string(R.Images.Mode), RunID: R.ID}
+	report.Publish(ctx, rep, report.PublishInput{Client: R.Proxy.Clientset(), Namespace: job.Namespace, Name: job.ResultsName,
+		Labels: R.Labels(), Cluster: c, Log: say})
+}, NodeTimeout(time.Minute))

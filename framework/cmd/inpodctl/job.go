@@ -11,6 +11,7 @@ import (
 	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/intent"
 	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -80,10 +81,15 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Minute)
 	defer cancel()
+	verify, err := jobIntent()
+	if err != nil {
+		return err
+	}
 	in, _, err := jobInput(ctx, cfg, timeout)
 	if err != nil {
 		return err
 	}
+	in.Intent = verify
 	code, err := job.Run(ctx, in)
 	if err != nil {
 		return err
@@ -92,6 +98,32 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("the suite failed in the cluster (exit %d); see %s/junit.xml", code, cfg.ReportDir)
 	}
 	return nil
+}
+
+// jobIntent is INTENT (an intent file the Job verifies instead of running the
+// guide's suite) with METHODS, checked before anything touches the cluster.
+func jobIntent() (*job.IntentInput, error) {
+	path := os.Getenv("INTENT")
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("INTENT: %w", err)
+	}
+	f, err := intent.Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMethods(os.Getenv("METHODS")); err != nil {
+		return nil, fmt.Errorf("METHODS: %w", err)
+	}
+	in := &job.IntentInput{File: f, Data: data, Methods: os.Getenv("METHODS")}
+	if err := in.Check(); err != nil {
+		return nil, err
+	}
+	say("job: verifying %s (%d ServiceAccounts in %s) instead of the guide's suite", path, len(f.Accounts), strings.Join(in.Namespaces(), ", "))
+	return in, nil
 }
 
 // runSonobuoy runs the suites as a Sonobuoy plugin under the confined runner.

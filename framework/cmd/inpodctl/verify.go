@@ -34,23 +34,15 @@ func verify(args []string) int {
 		fmt.Fprintln(os.Stderr, "inpodctl verify:", err)
 		return 2
 	}
-	var names []string
-	for _, m := range access.Methods {
-		names = append(names, m.Name())
-	}
-	if *methods != "" {
-		for _, m := range strings.Split(*methods, ",") {
-			if !slices.Contains(names, strings.TrimSpace(m)) {
-				fmt.Fprintf(os.Stderr, "inpodctl verify: --methods: %q is not one of %s\n", m, strings.Join(names, ", "))
-				return 2
-			}
-		}
+	if err := checkMethods(*methods); err != nil {
+		fmt.Fprintln(os.Stderr, "inpodctl verify: --methods:", err)
+		return 2
 	}
 	cells := 0
 	for _, a := range f.Accounts {
 		cells += len(a.Allow) + len(a.Deny)
 	}
-	perCell := len(names) + 1
+	perCell := len(access.Methods) + 1
 	if *methods != "" {
 		perCell = len(strings.Split(*methods, ",")) + 1
 	}
@@ -83,4 +75,22 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// checkMethods refuses a comma-separated list naming a client that is not one
+// of the four.
+func checkMethods(list string) error {
+	if list == "" {
+		return nil
+	}
+	var names []string
+	for _, m := range access.Methods {
+		names = append(names, m.Name())
+	}
+	for _, m := range strings.Split(list, ",") {
+		if !slices.Contains(names, strings.TrimSpace(m)) {
+			return fmt.Errorf("%q is not one of %s", m, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }
