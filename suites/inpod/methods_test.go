@@ -140,14 +140,6 @@ var _ = Describe("The API from inside a pod", func() {
 	}
 })
 
-func podBody(name, image string) string {
-	// Compliant with Pod Security "restricted", so that only RBAC can refuse it.
-	return fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"labels":`+runLabelsJSON()+`},"spec":{`+
-		`"securityContext":{"runAsNonRoot":true,"runAsUser":65532,"seccompProfile":{"type":"RuntimeDefault"}},`+
-		`"containers":[{"name":"c","image":%q,"command":["sleep","60"],`+
-		`"securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}}}]}}`, name, image)
-}
-
 // deploymentBody is a Deployment with no replicas: the specs are about the API's
 // answer, not about running its pods.
 func deploymentBody(name, image, stage string) string {
