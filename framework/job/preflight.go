@@ -1,0 +1,104 @@
+package job
+
+// Preflight: what the caller and the runner must hold, checked before the Job starts.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/e2e-framework/klient/wait"
+
+	"github.com/inpod/inpod/framework/rbac"
+)
+
+// callerNeeds is what the caller of `make job` must be allowed to do: create
+// what manifests/job holds (the administrator's part), run the Job, read its
+// output and verdict.
+var callerNeeds = []Permission{
+	{Verb: "create", Resource: "namespaces"},
+	{Verb: "delete", Resource: "namespaces"},
+	{Verb: "create", Resource: "serviceaccounts", Namespace: Namespace},
+	{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "clusterroles"},
+	{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"},
+	{Verb: "delete", Group: "rbac.authorization.k8s.io", Resource: "clusterroles"},
+	{Verb: "delete", Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"},
+	{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "roles", Namespace: "default"},
+	{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "rolebindings", Namespace: "default"},
+	{Verb: "create", Group: "authorization.k8s.io", Resource: "subjectaccessreviews"},
+	{Verb: "create", Group: "batch", Resource: "jobs", Namespace: Namespace},
+	{Verb: "get", Resource: "pods", Subresource: "log", Namespace: Namespace},
+	{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: Namespace},
+	{Verb: "get", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
+}
+
+// checkRunner confirms, with SubjectAccessReviews, that the runner holds every
+// permission the suites need and none of the Forbidden ones.
+func checkRunner(ctx context.Context, in Input) error {
+	cs := in.Proxy.Clientset()
+	want := RequiredChecks()
+	if in.Intent != nil {
+		want = append(want, in.Intent.checks()...)
+	}
+	var missing, excess []string
+	// RBAC takes effect at once, but its informer-fed cache may lag a moment.
+	err := wait.For(func(ctx context.Context) (bool, error) {
+		var err error
+		if missing, err = Missing(ctx, cs, RunnerUser, want); err != nil {
+			return false, nil
+		}
+		if excess, err = Excess(ctx, cs, RunnerUser, Forbidden); err != nil {
+			return false, nil
+		}
+		return len(missing) == 0 && len(excess) == 0, nil
+	}, wait.WithContext(ctx), wait.WithTimeout(time.Minute), wait.WithInterval(time.Second), wait.WithImmediate())
+	if err == nil {
+		in.Log("preflight: the caller and the runner %s hold every permission the suites need (%d checked) and none of the %d it must not hold",
+			RunnerUser, len(want), len(Forbidden))
+		return nil
+	}
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("preflight: the runner's permissions are short of what the suites need:\n  %s", strings.Join(missing, "\n  "))
+	case len(excess) > 0:
+		return fmt.Errorf("preflight: the runner holds permissions it must not (a validator holds no keys):\n  %s", strings.Join(excess, "\n  "))
+	}
+	return fmt.Errorf("preflight: could not check the runner's permissions: %w", err)
+}
+
+// apply checks that the caller may create what manifests/job holds, creates
+// all of it but the Job, and checks the runner's permissions.
+func (a *applied) apply(ctx context.Context) error {
+	cs := a.in.Proxy.Clientset()
+	var missing []string
+	for _, p := range callerNeeds {
+		ok, err := rbac.CanI(ctx, cs, p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			missing = append(missing, "you may not "+p.String())
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("preflight: %s", strings.Join(missing, "; "))
+	}
+	objs, err := Objects(a.in)
+	if err != nil {
+		return err
+	}
+	res := a.in.Proxy.Client().Resources()
+	for _, o := range objs {
+		if j, ok := o.(*batchv1.Job); ok {
+			a.job = j
+			continue
+		}
+		if err := res.Create(ctx, o); err != nil {
+			return fmt.Errorf("apply %T %s: %w", o, o.GetName(), err)
+		}
+		a.created = append(a.created, o)
+	}
+	return checkRunner(ctx, a.in)
+}
