@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${REPORT_DIR:=$PWD/reports}"
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
-: "${K8S_VERSION:=v1.37.2}"
+: "${K8S_VERSION:=$(cat K8S_VERSION)}"
 kubectl=$INPOD_CACHE/bin/$K8S_VERSION/kubernetes/kubectl
 
 # nodes CLUSTER FILE: the cluster's nodes as the API and the node containers see them.

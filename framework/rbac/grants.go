@@ -59,7 +59,7 @@ func bindsServiceAccount(subjects []rbacv1.Subject, ns, sa string) bool {
 		switch {
 		case s.Kind == rbacv1.ServiceAccountKind && s.Name == sa && s.Namespace == ns:
 			return true
-		case s.Kind == rbacv1.UserKind && s.Name == "system:serviceaccount:"+ns+":"+sa:
+		case s.Kind == rbacv1.UserKind && s.Name == ServiceAccountUser(ns, sa):
 			return true
 		case s.Kind == rbacv1.GroupKind && slices.Contains(groups, s.Name):
 			return true

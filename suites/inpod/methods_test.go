@@ -10,6 +10,7 @@ import (
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/report"
 )
@@ -84,7 +85,7 @@ var _ = Describe("The API from inside a pod", func() {
 						cause = " — no answer from the API server: " + c + access.EgressPolicies(ctx, R, f.probes[saPodReader])
 					}
 					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d)%s.\nIts output:\n%s\n%s\nThe API's answer without the pipeline:\n%s\n%s",
-						res.ExitCode, cause, res.Stdout, lastLines(res.Stderr, 5), raw.Stdout, lastLines(raw.Stderr, 5)))
+						res.ExitCode, cause, res.Stdout, lines.LastN(res.Stderr, 5), raw.Stdout, lines.LastN(raw.Stderr, 5)))
 				}
 				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.probes[saPodReader].Pod)))
 				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.logPod)))
@@ -146,15 +147,6 @@ func deploymentBody(name, image, stage string) string {
 	return fmt.Sprintf(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"labels":{"stage":%q,`+strings.Trim(runLabelsJSON(), "{}")+`}},`+
 		`"spec":{"replicas":0,"selector":{"matchLabels":{"app":%q}},"template":{"metadata":{"labels":{"app":%q}},`+
 		`"spec":{"containers":[{"name":"c","image":%q}]}}}}`, name, stage, name, name, image)
-}
-
-// lastLines keeps the end of a long output (curl's progress meter, a Go panic's stack).
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // runLabelsJSON is the run's labels as a JSON object, for request bodies: what a

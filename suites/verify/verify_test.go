@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -130,28 +129,15 @@ func describeAccount(a intent.Account) {
 	Describe(fmt.Sprintf("ServiceAccount %s/%s", a.Namespace, a.Name), Ordered, ContinueOnFailure, func() {
 		targets := map[string]access.Target{}
 		BeforeAll(func(ctx SpecContext) {
-			var (
-				mu   sync.Mutex
-				errs []error
-				wg   sync.WaitGroup
-			)
+			var list []*corev1.Pod
 			for _, m := range methods() {
 				p := pods.ProbePod(R, pods.RunProbeInput{Namespace: a.Namespace, Name: R.Name("verify", a.Name, m.Name()),
 					ServiceAccount: a.Name, Image: R.Image(m.Name()), Command: pods.ProbeCommand(m.Name())})
 				targets[m.Name()] = access.Target{Namespace: p.Namespace, Pod: p.Name}
 				DeferCleanup(func(ctx SpecContext) { Expect(pods.Delete(ctx, R, p.Namespace, p.Name)).To(Succeed()) })
-				wg.Add(1)
-				go func(p *corev1.Pod) {
-					defer wg.Done()
-					if _, err := pods.Create(ctx, R, p); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
-				}(p)
+				list = append(list, p)
 			}
-			wg.Wait()
-			Expect(errors.Join(errs...)).NotTo(HaveOccurred())
+			Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
 		})
 
 		for _, c := range cells {

@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/lines"
 )
 
 // spec is one It of a run, as the JSON report shows it.
@@ -56,7 +57,7 @@ func (r run) green() (bool, []string) {
 	var bad []string
 	for _, n := range r.order {
 		if s := r.specs[n]; s.state != types.SpecStatePassed {
-			bad = append(bad, fmt.Sprintf("%s [%s]: %s", n, s.state, firstLine(s.msg)))
+			bad = append(bad, fmt.Sprintf("%s [%s]: %s", n, s.state, lines.First(s.msg)))
 		}
 	}
 	return r.err == nil && len(r.order) > 0 && len(bad) == 0, bad
@@ -298,7 +299,7 @@ func runFault(ctx context.Context, cs kubernetes.Interface, ginkgo, bin, out str
 		case s.state.Is(types.SpecStateFailureStates):
 			res.red = append(res.red, n)
 			if !mentions(s.msg, f.Causes) {
-				res.uncaused = append(res.uncaused, n+": "+firstLine(s.msg))
+				res.uncaused = append(res.uncaused, n+": "+lines.First(s.msg))
 			}
 		default:
 			res.missed = append(res.missed, fmt.Sprintf("%s [%s]", n, s.state))
@@ -306,7 +307,7 @@ func runFault(ctx context.Context, cs kubernetes.Interface, ginkgo, bin, out str
 	}
 	for _, n := range r.order {
 		if s := r.specs[n]; !guarding[n] && s.state != types.SpecStatePassed {
-			res.also = append(res.also, fmt.Sprintf("%s [%s]: %s", n, s.state, firstLine(s.msg)))
+			res.also = append(res.also, fmt.Sprintf("%s [%s]: %s", n, s.state, lines.First(s.msg)))
 		}
 	}
 	return res
@@ -501,11 +502,6 @@ func slug(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
 }
 
 func envOr(k, d string) string {
