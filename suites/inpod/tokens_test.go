@@ -1,14 +1,12 @@
 package inpod_test
 
 import (
-	"context"
 	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/clusterinfo"
@@ -157,11 +155,15 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 			Expect(pods.Delete(ctx, R, ns, victim)).To(Succeed())
 		}
 		var last int
-		err = wait.For(func(ctx2 context.Context) (bool, error) {
-			_, last, err = tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
-			return err == nil && last == 401, nil
-		}, wait.WithContext(ctx), wait.WithTimeout(R.PodTimeout()), wait.WithInterval(time.Second), wait.WithImmediate())
-		Expect(err).NotTo(HaveOccurred(), "the token still got HTTP %d %s after its pod was deleted", last, R.PodTimeout())
+		Eventually(ctx, func(g Gomega) int {
+			_, code, err := tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+			g.Expect(err).NotTo(HaveOccurred())
+			last = code
+			return code
+		}).WithTimeout(R.PodTimeout()).WithPolling(time.Second).Should(Equal(401),
+			func() string {
+				return fmt.Sprintf("the token still got HTTP %d %s after its pod was deleted", last, R.PodTimeout())
+			})
 
 		By("creating a new pod with the same name")
 		_, err = pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")})
