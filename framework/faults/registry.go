@@ -114,7 +114,7 @@ var Registry = []Fault{
 			"/var/run/secrets/kubernetes.io/serviceaccount/namespace: No such file or directory", "HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
 	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
 		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",
-		Causes: []string{"pod spec mounts /var/run/secrets/kubernetes.io/serviceaccount: true", "<*bool>: nil"}},
+		Causes: []string{"pod spec mounts /var/run/secrets/kubernetes.io/serviceaccount: true", "spec.automountServiceAccountToken is unset"}},
 	{Name: SecurePodAPIServerAudience, Filter: tokenRun, Guards: []string{GuardProjectedAudience},
 		Breaks: "the guide's secure-pod gets a token for the API server's audience instead of api",
 		Causes: []string{"https://kubernetes.default.svc", "HTTP 403 Forbidden", "is invalid for the target audiences"}},
