@@ -112,7 +112,8 @@ rehearsal: docker tools ## Root: loopback registry as Docker's docker.io mirror;
 .PHONY: selftest
 selftest: cluster-up ## Baseline, then each fault of framework/faults.Registry: every spec with its guard labels red, the rest green → reports/selftest.md.
 	@mkdir -p $(REPORT_DIR)
-	INPOD_SELFTEST_KUBECONFIG=$(INPOD_CACHE)/kind-$(INPOD_CLUSTER).kubeconfig GINKGO=$(GINKGO) LABELS='$(LABELS)' \
+	@mode='$(IMAGES)'; if [ "$$mode" = auto ]; then mode=$$(go run ./framework/cmd/inpodctl decide) || exit 1; fi; \
+	  INPOD_SELFTEST_KUBECONFIG=$(INPOD_CACHE)/kind-$(INPOD_CLUSTER).kubeconfig GINKGO=$(GINKGO) LABELS='$(LABELS)' IMAGES=$$mode \
 	  go run ./framework/cmd/selftest
 
 .PHONY: bench

@@ -21,8 +21,10 @@ cd "$(dirname "$0")/.."
 : "${K8S_VERSION:=$(cat K8S_VERSION)}"
 : "${INPOD_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/inpod}"
 # A cluster of its own, created from the pulled node image and deleted at the end
-# (a kept cluster of another image would otherwise be reused).
-: "${INPOD_CLUSTER:=inpod-rehearsal}"
+# (a kept cluster of another image would otherwise be reused). Not INPOD_CLUSTER:
+# make exports that (default inpod), and the rehearsal must not take another
+# run's cluster.
+INPOD_CLUSTER=${REHEARSAL_CLUSTER:-inpod-rehearsal}
 : "${REPORT_DIR:=$PWD/reports}"
 : "${REHEARSAL_PORT:=5055}"
 REGISTRY_VERSION=v3.1.2
