@@ -143,7 +143,7 @@ var Registry = []Fault{
 		Breaks: "deployment-manager's Role loses its deployments rule",
 		Causes: []string{`resource "deployments" in API group "apps"`, "says no; the guide's RBAC says yes"}},
 	{Name: EgressToAPIDenied, Filter: "method:curl && rbac && !slow", Guards: []string{GuardAPIReachable}, Profile: "multi-node",
-		Breaks: "a default-deny egress NetworkPolicy selects every pod of each method namespace (needs a cluster that enforces NetworkPolicy)",
+		Breaks: "a default-deny egress NetworkPolicy selects every pod of each namespace whose pods the curl specs use (needs a cluster that enforces NetworkPolicy)",
 		Causes: []string{"inpod-fault-deny-egress (denies all egress)"}},
 	{Name: ClientReadsTokenOnce, Filter: "slow", Guards: []string{GuardRotationClient}, Slow: true,
 		Breaks: "the long-running client-go client reads the token once and never re-reads the file",

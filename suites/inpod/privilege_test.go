@@ -61,6 +61,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 	BeforeAll(func(ctx SpecContext) {
 		ns = newNamespace(ctx, "least-privilege")
 		tooBroad, myConfig = deployLeastPrivilege(ctx, ns)
+		Expect(faults.DenyEgress(ctx, R, ns)).To(Succeed())
 		var ps []*corev1.Pod
 		for _, m := range access.Methods {
 			name := "my-config-reader-" + m.Name()
@@ -79,7 +80,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 	for _, m := range access.Methods {
 		m := m
 		Context("with "+m.Name()+" from a pod", Label("method:"+m.Name()), func() {
-			It("lets the resourceNames rule get ConfigMap my-config: HTTP 200 with its data", func(ctx SpecContext) {
+			It("lets the resourceNames rule get ConfigMap my-config: HTTP 200 with its data", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 				out, err := m.Do(ctx, R, targets[m.Name()], getCM("my-config"))
 				Expect(err).NotTo(HaveOccurred())
 				recordAccess("my-config-reader", out, "")
@@ -87,7 +88,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 				Expect(out.Body).To(ContainSubstring("my-config"))
 			})
 
-			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege), func(ctx SpecContext) {
+			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
 				for _, q := range []access.Request{getCM("other-config"), listCM()} {
 					out, err := m.Do(ctx, R, targets[m.Name()], q)
 					Expect(err).NotTo(HaveOccurred())
@@ -136,6 +137,7 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 			Skip("in provided namespaces (the in-cluster Job) the runner holds no \"*\" on \"*\" and no escalate or bind, so RBAC's escalation check refuses it the guide's too-broad Role, and manifests/job deliberately grants no ServiceAccount such a Role; run it in host mode (make e2e)")
 		}
 		ns = newNamespace(ctx, "too-broad")
+		Expect(faults.DenyEgress(ctx, R, ns)).To(Succeed())
 		objs, err := guide.Load("least-privilege.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(guide.Apply(ctx, R, objs)).To(Succeed())
@@ -185,7 +187,7 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 					`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"too-broad"}}`}
 		}, nil},
 	} {
-		It("lets the too-broad account do what the Good rule refuses: it "+c.what+"; my-config-reader gets 403 Forbidden naming itself and the verb", func(ctx SpecContext) {
+		It("lets the too-broad account do what the Good rule refuses: it "+c.what+"; my-config-reader gets 403 Forbidden naming itself and the verb", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 			q := c.q()
 			refused, err := access.Curl{}.Do(ctx, R, good, q)
 			Expect(err).NotTo(HaveOccurred())

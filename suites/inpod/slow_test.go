@@ -52,7 +52,7 @@ func claimsLine(c tokens.Claims) string {
 	return fmt.Sprintf("iat %d (%s) exp %d (%s) jti %s, exp − iat = %d s", c.IssuedAt, clock(c.IssuedAt), c.Expiry, clock(c.Expiry), c.ID, c.Lifetime())
 }
 
-var _ = Describe("A 600 s projected token over its lifetime, from inside the pod", Label("slow", "projected-token", "method:curl", "method:go"), Ordered, func() {
+var _ = Describe("A 600 s projected token over its lifetime, from inside the pod", Label("slow", "projected-token", "method:curl", "method:go"), Ordered, ContinueOnFailure, func() {
 	const pod = "rotating"
 	var (
 		ns    string
