@@ -129,7 +129,7 @@ var Registry = []Fault{
 		Causes: []string{allowedNot, "\"kind\": \"PodList\"", "the program listed the pods", "says yes; the guide's RBAC says no"}},
 	{Name: PodReaderBindingMissing, Filter: rbacRun, Guards: []string{GuardPodReaderBinding},
 		Breaks: "serviceaccount-rbac.yaml is deployed without pod-reader-binding",
-		Causes: []string{`cannot list resource "pods"`, `cannot get resource "pods/log"`, `cannot get resource "pods"`, "says no; the guide's RBAC says yes", "can-i --list says no"}},
+		Causes: []string{`cannot list resource "pods"`, `cannot watch resource "pods"`, `cannot get resource "pods/log"`, `cannot get resource "pods"`, "says no; the guide's RBAC says yes", "can-i --list says no"}},
 	{Name: PodReaderRoleSecrets, Filter: rbacRun, Guards: []string{GuardPodReaderScope},
 		Breaks: "pod-reader-role also grants get/list/watch on secrets",
 		Causes: []string{"the request was authorized and the API answered HTTP 404", "get secrets absent (in", "says yes; the guide's RBAC says no"}},
