@@ -32,7 +32,7 @@ key() {
   local a
   for a in "$@"; do
     if [ -f "$a" ]; then
-      printf '%s %s\n' "$(sha256sum <"$a" | cut -c1-64)" "${a#"$ROOT"/}"
+      printf '%s %s\n' "$(sha256sum <"$a" | cut -c1-64)" "$(realpath -s "$a" | sed "s|^$ROOT/||")"
     else
       printf '%s\n' "$a"
     fi
@@ -57,12 +57,50 @@ need_pkg() { # need_pkg CMD PACKAGE: install a Debian package when a command is 
     die "apt-get install $2 failed"
 }
 
-# timed NAME CMD...: run a step and report its wall time.
+# timed NAME CMD...: run a step. One still running after 10 s says so, with how
+# long it took here last time (or a rough figure for a new 2-core machine), and its
+# wall time at the end; what it took is kept for the next run. Quick (cached)
+# steps say nothing more than their own "cached" line.
 timed() {
-  local name=$1 start=$SECONDS
+  local name=$1 start=$SECONDS file last
   shift
+  file=$INPOD_CACHE/times/${name//[^A-Za-z0-9.+-]/_}
+  last=$(cat "$file" 2>/dev/null || true)
+  (
+    sleep 10
+    kill -0 $$ 2>/dev/null || exit 0
+    if [ -n "$last" ]; then
+      log "$name: building since $(date -d "-10 sec" +%T); it took $(minutes "$last") here last time"
+    else
+      log "$name: building since $(date -d "-10 sec" +%T); $(rough "$name") on a new 2-core machine"
+    fi
+  ) &
+  local waiter=$!
   "$@"
-  log "$name: $((SECONDS - start))s"
+  local sleeper
+  sleeper=$(pgrep -P "$waiter" || true)
+  # shellcheck disable=SC2086 # none or one pid
+  { kill "$waiter" $sleeper && wait "$waiter"; } 2>/dev/null || true
+  local took=$((SECONDS - start))
+  if [ "$took" -ge 10 ]; then
+    mkdir -p "${file%/*}" && echo "$took" >"$file"
+    log "$name: done in $(minutes "$took")"
+  fi
+}
+minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# rough NAME: what a step takes on a new 2-core machine with empty caches, as measured
+# (README, "Cold start").
+rough() {
+  case $1 in
+    kubernetes*) echo "about 14 min" ;;
+    coredns*) echo "about 6 min" ;;
+    etcd*) echo "about 2 min" ;;
+    containerd* | kube-router*) echo "about 2 min" ;;
+    "Debian base"*) echo "about 1-2 min" ;;
+    "node image"*) echo "about 1 min" ;;
+    *) echo "under a minute" ;;
+  esac
 }
 
 # The image references kubeadm expects for K8S_VERSION, one per line.

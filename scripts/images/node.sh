@@ -7,13 +7,9 @@ source "$IMAGES_DIR/rootfs.sh"
 
 NODE_REF=${NODE_IMAGE:-$IMAGE_PREFIX/kind-node:$K8S_VERSION}
 FILES=$ROOT/manifests/images/node/files
-NODE_PACKAGES=(systemd systemd-sysv dbus conntrack iptables nftables iproute2 ethtool kmod libseccomp2
-  pigz curl jq procps runc containernetworking-plugins socat ebtables e2fsprogs fuse-overlayfs
-  iputils-ping util-linux mount bash ca-certificates)
-
 build() {
   local base k images pause
-  base=$(rootfs node minbase "${NODE_PACKAGES[@]}")
+  base=$(node_base)
   mapfile -t images < <(kubeadm_images)
   pause=$(printf '%s\n' "${images[@]}" | grep '/pause:')
   local ids=()
@@ -23,7 +19,7 @@ build() {
   local files
   mapfile -t files < <(find "$FILES" -type f | sort)
   k=$(key node "$K8S_VERSION" "$base" "${ids[@]}" "$0" "${files[@]}" \
-    "$BIN/kubernetes/.inpod-key" "$BIN/containerd/.inpod-key" "$BIN/crictl/.inpod-key")
+    "$BIN/kubernetes/.inpod-key" "$BIN/containerd/.inpod-key" "$BIN/crictl/.inpod-key" "$ROOT/manifests/images/node/Dockerfile")
   image_fresh "$NODE_REF" "$k" && { log "$NODE_REF: cached"; return; }
 
   local ctx
@@ -35,28 +31,7 @@ build() {
   cp "$BIN"/kubernetes/{kubeadm,kubelet,kubectl} "$ctx/files/usr/bin/"
   cp "$BIN"/containerd/{containerd,ctr,containerd-shim-runc-v2} "$BIN/crictl/crictl" "$ctx/files/usr/local/bin/"
   echo "$K8S_VERSION" >"$ctx/files/kind/version"
-  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
-FROM scratch
-ADD base.tar /
-COPY files/ /
-# systemd in a container: no udev, no getty, no tmpfiles clean-up of what kind mounts.
-RUN rm -f /etc/machine-id /var/lib/dbus/machine-id \
- && rm -f /lib/systemd/system/sysinit.target.wants/systemd-tmpfiles-setup.service \
-          /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \
-          /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \
-          /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/* \
- && echo "ReadKMsg=no" >>/etc/systemd/journald.conf \
- && mkdir -p /etc/systemd/system/multi-user.target.wants /opt/cni \
- && ln -s /etc/systemd/system/kubelet.service /etc/systemd/system/multi-user.target.wants/kubelet.service \
- && ln -s /etc/systemd/system/containerd.service /etc/systemd/system/multi-user.target.wants/containerd.service \
- && ln -sf /dev/null /etc/systemd/system/systemd-binfmt.service \
- && ln -s /usr/lib/cni /opt/cni/bin \
- && update-alternatives --set iptables /usr/sbin/iptables-nft >/dev/null \
- && update-alternatives --set ip6tables /usr/sbin/ip6tables-nft >/dev/null
-ENV container=docker
-STOPSIGNAL SIGRTMIN+3
-ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
-DOCKERFILE
+  cp "$ROOT/manifests/images/node/Dockerfile" "$ctx/Dockerfile"
   local tmp=$IMAGE_PREFIX/kind-node-unloaded:$K8S_VERSION
   DOCKER_BUILDKIT=0 docker build -q -t "$tmp" "$ctx" >"$ctx/build.log" 2>&1 ||
     die "docker build of the node image failed: $(tail -n 3 "$ctx/build.log" | tr '\n' ' ')"

@@ -67,24 +67,38 @@ context() {
   echo "$d"
 }
 
-# scratch_image REF LINES FILE DEST [FILE DEST]...: an image of each FILE at its
-# DEST on scratch_base, its Dockerfile ending with LINES (user, environment,
-# entry point).
-scratch_image() {
-  local ref=$1 lines=$2 base k ctx i=0
-  shift 2
-  base=$(scratch_base)
-  k=$(key "$ref" "$base" "$@" "$lines" "$(declare -f scratch_image)")
+# dockerfile_image REF NAME BASE [VAR=VALUE | FILE]...: REF built from
+# manifests/images/NAME/Dockerfile (each @VAR@ in it replaced by VALUE) in a context
+# holding the tar BASE as base.tar and each FILE under its own name. Keyed by the
+# Dockerfile's content, BASE, the FILEs and the values.
+dockerfile_image() {
+  local ref=$1 df=$ROOT/manifests/images/$2/Dockerfile base=$3 k ctx a
+  shift 3
+  [ -f "$df" ] || die "no Dockerfile at ${df#"$ROOT"/}"
+  k=$(key "$ref" "$df" "$base" "$@" "$(declare -f dockerfile_image)")
   image_fresh "$ref" "$k" && { log "$ref: cached"; return; }
-  ctx=$(context "$(basename "$2")")
+  ctx=$(context "${ref//[\/:]/_}")
   ln "$base" "$ctx/base.tar" 2>/dev/null || cp "$base" "$ctx/base.tar"
-  printf 'FROM scratch\nADD base.tar /\n' >"$ctx/Dockerfile"
-  while [ $# -ge 2 ]; do
-    i=$((i + 1))
-    cp "$1" "$ctx/payload$i"
-    printf 'COPY payload%d %s\n' "$i" "$2" >>"$ctx/Dockerfile"
-    shift 2
+  cp "$df" "$ctx/Dockerfile"
+  for a in "$@"; do
+    case $a in
+      *=*) sed -i "s|@${a%%=*}@|${a#*=}|g" "$ctx/Dockerfile" ;;
+      *) cp "$a" "$ctx/" ;;
+    esac
   done
-  printf '%s\n' "$lines" >>"$ctx/Dockerfile"
+  if grep -q '@[A-Z_]*@' "$ctx/Dockerfile"; then die "${df#"$ROOT"/}: $(grep -o '@[A-Z_]*@' "$ctx/Dockerfile" | head -1) has no value"; fi
   docker_image "$ref" "$k" "$ctx"
 }
+
+# The Debian bases the images start from, one function each, so the builders and
+# bases.sh (run beside the Go builds) ask for exactly the same trees.
+NODE_PACKAGES=(systemd systemd-sysv dbus conntrack iptables nftables iproute2 ethtool kmod libseccomp2
+  pigz curl jq procps runc containernetworking-plugins socat ebtables e2fsprogs fuse-overlayfs
+  iputils-ping util-linux mount bash ca-certificates)
+node_base() { rootfs node minbase "${NODE_PACKAGES[@]}"; }
+kube_proxy_base() { rootfs kube-proxy minbase iptables nftables conntrack kmod; }
+curl_base() { rootfs probe-curl minbase curl jq ca-certificates; }
+# python3-cffi-backend is named because debootstrap does not resolve the virtual
+# packages python3-cryptography depends on.
+python_base() { rootfs probe-python minbase python3 python3-kubernetes python3-cffi-backend ca-certificates; }
+kube_router_base() { rootfs kube-router minbase iptables ipset iproute2 kmod conntrack; }

@@ -27,8 +27,7 @@ func main() {
 }'
   mkdir -p "$INPOD_CACHE/tools"
   cp "$BIN/sonobuoy/sonobuoy" "$INPOD_CACHE/tools/sonobuoy"
-  scratch_image "$REF" 'WORKDIR /
-CMD ["/sonobuoy", "aggregator", "--no-exit", "-v", "3", "--logtostderr"]' "$BIN/sonobuoy/sonobuoy" /sonobuoy
+  dockerfile_image "$REF" sonobuoy "$(scratch_base)" "$BIN/sonobuoy/sonobuoy"
 }
 
 timed "sonobuoy $SONOBUOY_VERSION" build

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# The suite image inpod/suite:offline: the compiled suites (go test -c, static;
-# verify.test runs when the Job is given an intent file) on an
-# empty base, non-root, fine with a read-only root filesystem. The in-cluster Job
-# (manifests/job) runs it.
+# The suite image inpod/suite:offline (manifests/images/suite/Dockerfile): the
+# compiled suites (go test -c, static; verify.test runs when the Job is given an
+# intent file) on an empty base. The in-cluster Job (manifests/job) runs it.
 source "$(dirname "$0")/lib.sh"
 source "$IMAGES_DIR/rootfs.sh"
 
@@ -13,9 +12,7 @@ build() {
   mkdir -p "$out"
   (cd "$ROOT" && go test -c -ldflags "-s -w" -o "$out/inpod.test" ./suites/inpod &&
     go test -c -ldflags "-s -w" -o "$out/verify.test" ./suites/verify) || die "compiling the suites failed"
-  scratch_image "$REF" 'ENV HOME=/tmp INPOD_PROVIDER=in-cluster REPORT_DIR=/results
-USER 65532:65532
-ENTRYPOINT ["/usr/local/bin/inpod.test"]' "$out/inpod.test" /usr/local/bin/inpod.test "$out/verify.test" /usr/local/bin/verify.test
+  dockerfile_image "$REF" suite "$(scratch_base)" "$out/inpod.test" "$out/verify.test"
 }
 
 timed "suite image" build
