@@ -27,19 +27,20 @@ func setting(b *bool) string {
 }
 
 var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	settings := []*bool{nil, ptr.To(true), ptr.To(false)}
 	var ns string
 	podName := func(sa, pod *bool) string { return "sa-" + setting(sa) + "-pod-" + setting(pod) }
 
 	BeforeAll(func(ctx SpecContext) {
-		ns = newNamespace(ctx, "automount")
+		ns = fw.Namespace(ctx, "automount")
 		var list []*corev1.Pod
 		for _, sa := range settings {
 			saName := "default" // its automount is unset
 			if sa != nil {
 				saName = "automount-" + setting(sa)
-				_, err := R.Proxy.Clientset().CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{
-					ObjectMeta:                   metav1.ObjectMeta{Name: saName, Labels: R.Labels()},
+				_, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{
+					ObjectMeta:                   metav1.ObjectMeta{Name: saName, Labels: fw.Labels()},
 					AutomountServiceAccountToken: sa,
 				}, metav1.CreateOptions{})
 				Expect(err).NotTo(HaveOccurred())
@@ -47,16 +48,16 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 			for _, pod := range settings {
 				if sa == nil && pod != nil && !*pod {
 					// The guide's no-api-pod, verbatim but for its image and Pod Security.
-					p, err := guide.Pod(R, "no-api-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("curl")})
+					p, err := guide.Pod(fw.Run, "no-api-pod.yaml", guide.AdaptInput{Namespace: ns, Image: fw.Image("curl")})
 					Expect(err).NotTo(HaveOccurred())
 					list = append(list, p)
 					continue
 				}
-				list = append(list, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: podName(sa, pod),
-					ServiceAccount: saName, Image: R.Image("curl"), AutomountToken: pod}))
+				list = append(list, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: podName(sa, pod),
+					ServiceAccount: saName, Image: fw.Image("curl"), AutomountToken: pod}))
 			}
 		}
-		Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
+		Expect(pods.CreateAll(ctx, fw.Run, list...)).To(Succeed())
 	})
 
 	check := func(ctx SpecContext, sa, pod *bool) {
@@ -71,7 +72,7 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 		case sa != nil:
 			want = *sa
 		}
-		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		mounted := false
 		for _, m := range p.Spec.Containers[0].VolumeMounts {
@@ -80,7 +81,7 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 		Expect(mounted).To(Equal(want), "pod spec mounts %s: %v", saTokenDir, mounted)
 
 		// The guide's check: kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/
-		res, err := pods.Exec(ctx, R, ns, name, "ls", "-la", saTokenDir+"/")
+		res, err := pods.Exec(ctx, fw.Run, ns, name, "ls", "-la", saTokenDir+"/")
 		Expect(err).NotTo(HaveOccurred())
 		if want {
 			Expect(res.ExitCode).To(BeZero(), "ls: %s", res.Stderr)
@@ -120,14 +121,14 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 	)
 
 	It("keeps automountServiceAccountToken: false in no-api-pod's spec as the API returns it (the field the guide's troubleshooting prints by jsonpath)", Label("troubleshooting", faults.GuardAutomountOff), func(ctx SpecContext) {
-		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "no-api-pod", metav1.GetOptions{})
+		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "no-api-pod", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		got := "unset"
 		if v := p.Spec.AutomountServiceAccountToken; v != nil {
 			got = strconv.FormatBool(*v)
 		}
 		Expect(got).To(Equal("false"), "no-api-pod's spec.automountServiceAccountToken is %s", got)
-		unset, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, podName(nil, nil), metav1.GetOptions{})
+		unset, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, podName(nil, nil), metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(unset.Spec.AutomountServiceAccountToken).To(BeNil(), "jsonpath {.spec.automountServiceAccountToken} prints nothing when unset")
 	})

@@ -12,7 +12,9 @@ import (
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/guide"
+	"github.com/inpod/inpod/framework/intent"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/report"
@@ -31,11 +33,13 @@ const (
 // (main: the guide's Roles; cluster: pod-reader bound to the cluster-pod-reader
 // ClusterRole; other: a bystander pod), and one probe pod per ServiceAccount.
 type methodFixture struct {
+	*fixture.Framework
 	method                  access.Method
 	main, cluster, other    string
 	probes                  map[string]access.Target
 	logPod, victim, bystand string
 	logLine                 string
+	resolver                *intent.Resolver // the guide intent's requests, resolved by discovery
 }
 
 func (f *methodFixture) user(sa string) string {
@@ -47,12 +51,13 @@ func (f *methodFixture) user(sa string) string {
 
 // setupMethod builds the fixture of method m in the namespaces of purpose (the
 // method's name, or another for a second fixture of the same method).
-func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFixture {
+func setupMethod(ctx context.Context, fw *fixture.Framework, m access.Method, purpose string) *methodFixture {
 	name := m.Name()
-	f := &methodFixture{method: m, probes: map[string]access.Target{}}
-	f.main = newNamespace(ctx, purpose)
-	f.cluster = newNamespace(ctx, purpose+"-cluster")
-	f.other = newNamespace(ctx, purpose+"-other")
+	f := &methodFixture{Framework: fw, method: m, probes: map[string]access.Target{},
+		resolver: &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-intent"}}
+	f.main = fw.Namespace(ctx, purpose)
+	f.cluster = fw.Namespace(ctx, purpose+"-cluster")
+	f.other = fw.Namespace(ctx, purpose+"-other")
 
 	By("deploying the guide's ServiceAccount and RBAC")
 	// Roles that grant more than the runner holds, and cluster-scoped objects,
@@ -63,94 +68,94 @@ func setupMethod(ctx context.Context, m access.Method, purpose string) *methodFi
 		{"cluster-pod-reader.yaml", f.cluster},
 	}
 	deploy := []struct{ file, ns string }{{"serviceaccount-rbac.yaml", f.main}, {"serviceaccount-rbac.yaml", f.cluster}}
-	if !R.Provided() {
+	if !fw.Provided() {
 		deploy = append(deploy, admin...)
 	}
 	for _, d := range deploy {
-		objs, err := guide.Load(d.file, guide.Adapt(R, guide.AdaptInput{Namespace: d.ns})...)
+		objs, err := guide.Load(d.file, guide.Adapt(fw.Run, guide.AdaptInput{Namespace: d.ns})...)
 		Expect(err).NotTo(HaveOccurred())
-		applyObjects(ctx, faults.Mutate(R, d.file, objs))
+		applyObjects(ctx, fw, faults.Mutate(fw.Run, d.file, objs))
 	}
-	if R.Provided() {
+	if fw.Provided() {
 		for _, d := range admin {
-			Expect(guide.Verify(ctx, R, d.file, d.ns)).To(Succeed())
+			Expect(guide.Verify(ctx, fw.Run, d.file, d.ns)).To(Succeed())
 		}
 		for _, role := range []string{saNSReader, saDeployer} {
-			Expect(guide.VerifyObjects(ctx, R, guide.Holder(f.main, role))).To(Succeed())
+			Expect(guide.VerifyObjects(ctx, fw.Run, guide.Holder(f.main, role))).To(Succeed())
 		}
 	} else {
-		Expect(guide.BindRole(ctx, R, f.main, saNSReader)).To(Succeed())
-		Expect(guide.BindRole(ctx, R, f.main, saDeployer)).To(Succeed())
+		Expect(guide.BindRole(ctx, fw.Run, f.main, saNSReader)).To(Succeed())
+		Expect(guide.BindRole(ctx, fw.Run, f.main, saDeployer)).To(Succeed())
 	}
-	Expect(faults.GrantDefaultView(ctx, R, f.main)).To(Succeed())
+	Expect(faults.GrantDefaultView(ctx, fw.Run, f.main)).To(Succeed())
 	for _, ns := range []string{f.main, f.cluster} {
-		Expect(faults.DenyEgress(ctx, R, ns)).To(Succeed())
+		Expect(faults.DenyEgress(ctx, fw.Run, ns)).To(Succeed())
 	}
 
 	By("starting one " + name + " pod per ServiceAccount")
-	image := R.Image(name)
+	image := fw.Image(name)
 	probe := func(ns, pod, sa string) *corev1.Pod {
-		return pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, ServiceAccount: sa, Image: image, Command: probeCommand(name)})
+		return pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: pod, ServiceAccount: sa, Image: image, Command: probeCommand(name)})
 	}
 	all := map[string]*corev1.Pod{
 		saDefault:    probe(f.main, "probe-default", ""),
 		saNSReader:   probe(f.main, "probe-namespace-reader", saNSReader),
 		saDeployer:   probe(f.main, "probe-deployment-manager", saDeployer),
 		saClusterPod: probe(f.cluster, "probe-pod-reader", saPodReader),
-		saPodReader:  podReaderPod(name, f.main, image),
+		saPodReader:  podReaderPod(fw, name, f.main, image),
 	}
-	f.logLine = "inpod log line " + R.ID
+	f.logLine = "inpod log line " + fw.ID
 	f.logPod, f.victim, f.bystand = "log-source", "victim", "bystander"
-	curl := R.Image("curl")
+	curl := fw.Image("curl")
 	extra := []*corev1.Pod{
-		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.main, Name: f.logPod, Image: curl,
+		pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.main, Name: f.logPod, Image: curl,
 			Command: []string{"sh", "-c", "echo '" + f.logLine + "'; exec sleep 3600"}}),
-		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.main, Name: f.victim, Image: curl}),
-		pods.ProbePod(R, pods.RunProbeInput{Namespace: f.other, Name: f.bystand, Image: curl}),
+		pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.main, Name: f.victim, Image: curl}),
+		pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.other, Name: f.bystand, Image: curl}),
 	}
 	list := extra
 	for sa, p := range all {
 		f.probes[sa] = access.Target{Namespace: p.Namespace, Pod: p.Name}
 		list = append(list, p)
 	}
-	Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
+	Expect(pods.CreateAll(ctx, fw.Run, list...)).To(Succeed())
 	return f
 }
 
 // applyObjects creates objs; the cluster-scoped ones (ClusterRole,
 // ClusterRoleBinding) are deleted when the calling container ends, not only at
 // the suite's end: a run cut short later leaves no cluster-wide grant behind.
-// Namespaced objects go with their namespace (newNamespace).
-func applyObjects(ctx context.Context, objs []k8s.Object) {
+// Namespaced objects go with their namespace (fixture.Framework.Namespace).
+func applyObjects(ctx context.Context, fw *fixture.Framework, objs []k8s.Object) {
 	for _, o := range objs {
 		switch o.(type) {
 		case *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding:
 			DeferCleanup(func(ctx SpecContext) {
-				if err := R.Proxy.Client().Resources().Delete(ctx, o); !apierrors.IsNotFound(err) {
+				if err := fw.Proxy.Client().Resources().Delete(ctx, o); !apierrors.IsNotFound(err) {
 					Expect(err).NotTo(HaveOccurred(), "delete %T %s made by this container", o, o.GetName())
 				}
 			})
 		}
 	}
-	Expect(guide.Apply(ctx, R, objs)).To(Succeed())
+	Expect(guide.Apply(ctx, fw.Run, objs)).To(Succeed())
 }
 
 // podReaderPod is the guide's own pod for pod-reader where it gives one:
 // test-pod.yaml (curl) and kubectl-pod.yaml (kubectl).
-func podReaderPod(method, ns, image string) *corev1.Pod {
+func podReaderPod(fw *fixture.Framework, method, ns, image string) *corev1.Pod {
 	file := map[string]string{"curl": "test-pod.yaml", "kubectl": "kubectl-pod.yaml"}[method]
 	if file == "" {
-		return pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: "probe-pod-reader", ServiceAccount: saPodReader, Image: image, Command: probeCommand(method)})
+		return pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: "probe-pod-reader", ServiceAccount: saPodReader, Image: image, Command: probeCommand(method)})
 	}
-	p, err := guide.Pod(R, file, guide.AdaptInput{Namespace: ns, Image: image})
+	p, err := guide.Pod(fw.Run, file, guide.AdaptInput{Namespace: ns, Image: image})
 	Expect(err).NotTo(HaveOccurred())
 	return p
 }
 
 func probeCommand(method string) []string { return pods.ProbeCommand(method) }
 
-func podsExec(ctx context.Context, t access.Target, cmd ...string) (pods.ExecResult, error) {
-	return pods.Exec(ctx, R, t.Namespace, t.Pod, cmd...)
+func podsExec(ctx context.Context, fw *fixture.Framework, t access.Target, cmd ...string) (pods.ExecResult, error) {
+	return pods.Exec(ctx, fw.Run, t.Namespace, t.Pod, cmd...)
 }
 
 // recordAccess puts one request's outcome in the report, for the access matrix

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
@@ -30,21 +31,22 @@ const (
 
 // kubectlIn runs the project's kubectl inside pod (its in-cluster config: the
 // mounted token) and returns its stdout; a non-zero exit fails the spec.
-func kubectlIn(ctx SpecContext, ns, pod string, args ...string) string {
-	res, err := pods.Exec(ctx, R, ns, pod, append([]string{"kubectl"}, args...)...)
+func kubectlIn(ctx SpecContext, fw *fixture.Framework, ns, pod string, args ...string) string {
+	res, err := pods.Exec(ctx, fw.Run, ns, pod, append([]string{"kubectl"}, args...)...)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(res.ExitCode).To(BeZero(), "kubectl %s in %s/%s: %s", strings.Join(args, " "), ns, pod, res.Stderr)
 	return res.Stdout
 }
 
 // deployPodReader applies the guide's pod-reader ServiceAccount, Role and binding in ns.
-func deployPodReader(ctx SpecContext, ns string) {
-	objs, err := guide.Load("serviceaccount-rbac.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
+func deployPodReader(ctx SpecContext, fw *fixture.Framework, ns string) {
+	objs, err := guide.Load("serviceaccount-rbac.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(guide.Apply(ctx, R, objs)).To(Succeed())
+	Expect(guide.Apply(ctx, fw.Run, objs)).To(Succeed())
 }
 
 var _ = Describe("Token forensics from inside a pod", Label("projected-token", "method:kubectl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	const podName = "forensics"
 	var (
 		ns     string
@@ -55,16 +57,16 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		ns = newNamespace(ctx, "forensics")
-		deployPodReader(ctx, ns)
+		ns = fw.Namespace(ctx, "forensics")
+		deployPodReader(ctx, fw, ns)
 		var err error
-		pod, err = pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: podName, ServiceAccount: saPodReader, Image: R.Image("kubectl")})
+		pod, err = pods.RunProbe(ctx, fw.Run, pods.RunProbeInput{Namespace: ns, Name: podName, ServiceAccount: saPodReader, Image: fw.Image("kubectl")})
 		Expect(err).NotTo(HaveOccurred())
-		token = readFile(ctx, ns, podName, saTokenDir+"/token")
+		token = readFile(ctx, fw, ns, podName, saTokenDir+"/token")
 		claims, err = tokens.Decode(token)
 		Expect(err).NotTo(HaveOccurred())
 		var ssr authnv1.SelfSubjectReview
-		Expect(json.Unmarshal([]byte(kubectlIn(ctx, ns, podName, "auth", "whoami", "-o", "json")), &ssr)).To(Succeed())
+		Expect(json.Unmarshal([]byte(kubectlIn(ctx, fw, ns, podName, "auth", "whoami", "-o", "json")), &ssr)).To(Succeed())
 		user = ssr.Status.UserInfo
 		AddReportEntry("kubectl auth whoami", fmt.Sprintf("username %s, groups %v, extra %v", user.Username, user.Groups, user.Extra))
 		AddReportEntry("mounted token claims", fmt.Sprintf("iss %s, sub %s, jti %q, pod %+v, node %+v", claims.Issuer, claims.Subject, claims.ID, claims.Kubernetes.Pod, claims.Kubernetes.Node))
@@ -78,7 +80,7 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 	})
 
 	It("carries in the mounted token the ServiceAccount and pod that whoami names", func(ctx SpecContext) {
-		sa, err := R.Proxy.Clientset().CoreV1().ServiceAccounts(ns).Get(ctx, saPodReader, metav1.GetOptions{})
+		sa, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(ns).Get(ctx, saPodReader, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(claims.Subject).To(Equal(user.Username))
 		Expect(claims.Kubernetes.Namespace).To(Equal(ns))
@@ -107,13 +109,13 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 
 	It("verifies the mounted token's signature with a key the cluster publishes, fetched from inside the pod as pod-reader", func(ctx SpecContext) {
 		var d tokens.Discovery
-		Expect(json.Unmarshal([]byte(kubectlIn(ctx, ns, podName, "get", "--raw", "/.well-known/openid-configuration")), &d)).To(Succeed())
+		Expect(json.Unmarshal([]byte(kubectlIn(ctx, fw, ns, podName, "get", "--raw", "/.well-known/openid-configuration")), &d)).To(Succeed())
 		Expect(d.Issuer).To(Equal(claims.Issuer), "the token's iss is not the issuer the discovery document names")
 		u, err := url.Parse(d.JWKSURI)
 		Expect(err).NotTo(HaveOccurred(), "jwks_uri %q", d.JWKSURI)
 		// jwks_uri names the API server's external address; from the pod the same
 		// path is asked of kubernetes.default.svc.
-		jwks := kubectlIn(ctx, ns, podName, "get", "--raw", u.Path)
+		jwks := kubectlIn(ctx, fw, ns, podName, "get", "--raw", u.Path)
 		v, err := tokens.VerifySignature(token, []byte(jwks))
 		Expect(err).NotTo(HaveOccurred())
 		AddReportEntry("signature", fmt.Sprintf("%s with kid %s from %s (issuer %s)", v.Alg, v.Kid, u.Path, d.Issuer))
@@ -121,15 +123,16 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 })
 
 var _ = Describe("A manually created ServiceAccount token Secret", Label("projected-token", "method:kubectl"), func() {
+	fw := newFramework()
 	It("authenticates a pod that mounts it as pod-reader, and is then labelled kubernetes.io/legacy-token-last-used", func(ctx SpecContext) {
-		if R.Provided() {
+		if fw.Provided() {
 			Skip("the confined runner holds no Secret permission (manifests/job/rbac.yaml), so it can neither create nor read a token Secret")
 		}
-		ns := newNamespace(ctx, "legacy-token")
-		deployPodReader(ctx, ns)
-		cs := R.Proxy.Clientset()
+		ns := fw.Namespace(ctx, "legacy-token")
+		deployPodReader(ctx, fw, ns)
+		cs := fw.Proxy.Clientset()
 		secret := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: "pod-reader-token", Namespace: ns, Labels: R.Labels(),
+			ObjectMeta: metav1.ObjectMeta{Name: "pod-reader-token", Namespace: ns, Labels: fw.Labels(),
 				Annotations: map[string]string{corev1.ServiceAccountNameKey: saPodReader}},
 			Type: corev1.SecretTypeServiceAccountToken,
 		}
@@ -139,21 +142,21 @@ var _ = Describe("A manually created ServiceAccount token Secret", Label("projec
 			s, err := cs.CoreV1().Secrets(ns).Get(ctx, secret.Name, metav1.GetOptions{})
 			g.Expect(err).NotTo(HaveOccurred())
 			return s.Data[corev1.ServiceAccountTokenKey]
-		}).WithTimeout(R.Config.APITimeout).Should(Not(BeEmpty()), "the token controller did not fill the Secret")
+		}).WithTimeout(fw.Config.APITimeout).Should(Not(BeEmpty()), "the token controller did not fill the Secret")
 
 		// No automounted token: the Secret's token, ca.crt and namespace sit
 		// where kubectl's in-cluster config looks.
-		p := pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: "legacy", ServiceAccount: saPodReader, Image: R.Image("kubectl"),
+		p := pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: "legacy", ServiceAccount: saPodReader, Image: fw.Image("kubectl"),
 			AutomountToken: ptr.To(false),
 			Volumes: []corev1.Volume{{Name: "legacy", VolumeSource: corev1.VolumeSource{
 				Secret: &corev1.SecretVolumeSource{SecretName: secret.Name}}}},
 			Mounts: []corev1.VolumeMount{{Name: "legacy", MountPath: saTokenDir, ReadOnly: true}},
 		})
-		_, err = pods.Create(ctx, R, p)
+		_, err = pods.Create(ctx, fw.Run, p)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(kubectlIn(ctx, ns, p.Name, "get", "pods", "-o", "name")).To(ContainSubstring("pod/legacy"))
+		Expect(kubectlIn(ctx, fw, ns, p.Name, "get", "pods", "-o", "name")).To(ContainSubstring("pod/legacy"))
 		var ssr authnv1.SelfSubjectReview
-		Expect(json.Unmarshal([]byte(kubectlIn(ctx, ns, p.Name, "auth", "whoami", "-o", "json")), &ssr)).To(Succeed())
+		Expect(json.Unmarshal([]byte(kubectlIn(ctx, fw, ns, p.Name, "auth", "whoami", "-o", "json")), &ssr)).To(Succeed())
 		Expect(ssr.Status.UserInfo.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)))
 		Expect(ssr.Status.UserInfo.Extra).NotTo(HaveKey(extraPodName), "a legacy token is bound to no pod")
 
@@ -163,7 +166,7 @@ var _ = Describe("A manually created ServiceAccount token Secret", Label("projec
 			g.Expect(err).NotTo(HaveOccurred())
 			lastUsed = s.Labels["kubernetes.io/legacy-token-last-used"]
 			return lastUsed
-		}).WithTimeout(R.Config.APITimeout).Should(MatchRegexp(`^\d{4}-\d{2}-\d{2}$`), "the API server did not record the legacy token's use")
+		}).WithTimeout(fw.Config.APITimeout).Should(MatchRegexp(`^\d{4}-\d{2}-\d{2}$`), "the API server did not record the legacy token's use")
 		AddReportEntry("legacy token", fmt.Sprintf("Secret %s/%s authenticated %s from pod legacy; kubernetes.io/legacy-token-last-used=%s", ns, secret.Name, ssr.Status.UserInfo.Username, lastUsed))
 	})
 })

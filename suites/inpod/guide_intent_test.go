@@ -2,7 +2,6 @@ package inpod_test
 
 import (
 	"fmt"
-	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -143,24 +142,19 @@ func (f *methodFixture) witness(q access.Request) string {
 	return ""
 }
 
-// intentResolver discovers once per process.
-var intentResolver = sync.OnceValue(func() *intent.Resolver {
-	return &intent.Resolver{Discovery: R.Proxy.Clientset().Discovery(), ObjectName: "inpod-intent"}
-})
-
 // describeIntentCells adds, to a method's container, one spec per request of the
 // guide intent.
-func describeIntentCells(fixture func() *methodFixture, do func(SpecContext, string, access.Request) access.Outcome) {
+func describeIntentCells(fixtureOf func() *methodFixture, do func(SpecContext, string, access.Request) access.Outcome) {
 	for _, c := range guideCells() {
 		It(c.title(), Label(c.guards()...), func(ctx SpecContext) {
-			f := fixture()
+			f := fixtureOf()
 			names := f.intentNamespaces()
 			ns := names[c.account.Namespace]
 			q := c.req
 			if n, ok := names[q.Namespace]; ok {
 				q.Namespace = n
 			}
-			req, err := intentResolver().Request(ns, q)
+			req, err := f.resolver.Request(ns, q)
 			Expect(err).NotTo(HaveOccurred())
 			By(fmt.Sprintf("%s:%d: %s %s", guideIntent.Path, c.req.Line, map[bool]string{true: "allow", false: "deny"}[c.allow], req))
 			sa := intentProbe[c.id()]

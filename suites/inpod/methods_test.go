@@ -10,6 +10,7 @@ import (
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/report"
@@ -45,11 +46,12 @@ var _ = Describe("The API from inside a pod", func() {
 	for _, m := range access.Methods {
 		name := m.Name()
 		Describe(methodTitles[name], Label("method:"+name, "rbac", report.MethodTableLabel, faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
+			fw := newFramework()
 			var f *methodFixture
-			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, m, m.Name()) })
+			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, fw, m, m.Name()) })
 
 			do := func(ctx SpecContext, sa string, q access.Request) access.Outcome {
-				out, err := m.Do(ctx, R, f.probes[sa], q)
+				out, err := m.Do(ctx, fw.Run, f.probes[sa], q)
 				Expect(err).NotTo(HaveOccurred())
 				recordAccess(sa, out, scope(q, f.other))
 				return out
@@ -57,7 +59,7 @@ var _ = Describe("The API from inside a pod", func() {
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
 
 			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
-				res, err := access.RunGuideList(ctx, R, name, f.probes[saDefault], false)
+				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saDefault], false)
 				Expect(err).NotTo(HaveOccurred())
 				out := strings.ReplaceAll(res.Stdout+res.Stderr, `\"`, `"`)
 				if name != "curl" {
@@ -65,7 +67,7 @@ var _ = Describe("The API from inside a pod", func() {
 				}
 				why := "no Forbidden in the program's output"
 				if c := netcheck.Cause(out); c != "" {
-					why = "the program got no answer from the API server: " + c + access.EgressPolicies(ctx, R, f.probes[saDefault])
+					why = "the program got no answer from the API server: " + c + access.EgressPolicies(ctx, fw.Run, f.probes[saDefault])
 				}
 				if strings.Contains(out, `"kind": "PodList"`) || strings.Contains(out, "Pod: ") || strings.Contains(out, f.probes[saDefault].Pod) {
 					why = "the request was allowed: the program listed the pods"
@@ -75,14 +77,14 @@ var _ = Describe("The API from inside a pod", func() {
 			})
 
 			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				res, err := access.RunGuideList(ctx, R, name, f.probes[saPodReader], true)
+				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saPodReader], true)
 				Expect(err).NotTo(HaveOccurred())
 				if res.ExitCode != 0 || !strings.Contains(res.Stdout, listedName(name, f.logPod)) {
 					// A pipeline hides the API's answer: fetch it without jq for the message.
-					raw, _ := access.RunGuideList(ctx, R, name, f.probes[saPodReader], false)
+					raw, _ := access.RunGuideList(ctx, fw.Run, name, f.probes[saPodReader], false)
 					cause := ""
 					if c := netcheck.Cause(raw.Stdout + raw.Stderr); c != "" {
-						cause = " — no answer from the API server: " + c + access.EgressPolicies(ctx, R, f.probes[saPodReader])
+						cause = " — no answer from the API server: " + c + access.EgressPolicies(ctx, fw.Run, f.probes[saPodReader])
 					}
 					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d)%s.\nIts output:\n%s\n%s\nThe API's answer without the pipeline:\n%s\n%s",
 						res.ExitCode, cause, res.Stdout, lines.LastN(res.Stderr, 5), raw.Stdout, lines.LastN(raw.Stderr, 5)))
@@ -119,9 +121,9 @@ var _ = Describe("The API from inside a pod", func() {
 					q := access.Request{Verb: step.verb, Group: "apps", Resource: "deployments", Namespace: f.main, Body: step.body}
 					switch step.verb {
 					case "create":
-						q.Body = deploymentBody(deployment, R.Image("curl"), "created")
+						q.Body = deploymentBody(fw, deployment, "created")
 					case "update":
-						q.Name, q.Body = deployment, deploymentBody(deployment, R.Image("curl"), "updated")
+						q.Name, q.Body = deployment, deploymentBody(fw, deployment, "updated")
 					default:
 						q.Name = deployment
 					}
@@ -132,7 +134,7 @@ var _ = Describe("The API from inside a pod", func() {
 			if name == "kubectl" {
 				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 					t := f.probes[saPodReader]
-					res, err := podsExec(ctx, t, "kubectl", "--token=invalid", "get", "pods")
+					res, err := podsExec(ctx, fw, t, "kubectl", "--token=invalid", "get", "pods")
 					Expect(err).NotTo(HaveOccurred())
 					Expect(access.ParseKubectl(listPods(f.main), res)).To(access.BeUnauthorized())
 				})
@@ -143,16 +145,17 @@ var _ = Describe("The API from inside a pod", func() {
 
 // deploymentBody is a Deployment with no replicas: the specs are about the API's
 // answer, not about running its pods.
-func deploymentBody(name, image, stage string) string {
-	return fmt.Sprintf(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"labels":{"stage":%q,`+strings.Trim(runLabelsJSON(), "{}")+`}},`+
+func deploymentBody(fw *fixture.Framework, name, stage string) string {
+	image := fw.Image("curl")
+	return fmt.Sprintf(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"labels":{"stage":%q,`+strings.Trim(runLabelsJSON(fw), "{}")+`}},`+
 		`"spec":{"replicas":0,"selector":{"matchLabels":{"app":%q}},"template":{"metadata":{"labels":{"app":%q}},`+
 		`"spec":{"containers":[{"name":"c","image":%q}]}}}}`, name, stage, name, name, image)
 }
 
 // runLabelsJSON is the run's labels as a JSON object, for request bodies: what a
 // spec asks a ServiceAccount to create carries the run's label like the rest.
-func runLabelsJSON() string {
-	b, err := json.Marshal(R.Labels())
+func runLabelsJSON(fw *fixture.Framework) string {
+	b, err := json.Marshal(fw.Labels())
 	Expect(err).NotTo(HaveOccurred())
 	return string(b)
 }

@@ -26,6 +26,7 @@ const enforcedWithin = 30 * time.Second
 var engineFailure = map[string]network.Failure{"kube-router": network.Refused}
 
 var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("networkpolicy"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	const serverPort = 8080
 	var (
 		ns        string
@@ -39,7 +40,7 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 	role := func(name string) map[string]string { return map[string]string{"inpod.io/netpol-role": name} }
 
 	connect := func(ctx SpecContext, url string) network.Connection {
-		c, err := network.Connect(ctx, R, from, url)
+		c, err := network.Connect(ctx, fw.Run, from, url)
 		Expect(err).NotTo(HaveOccurred())
 		return c
 	}
@@ -71,7 +72,7 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 
 	BeforeAll(func(ctx SpecContext) {
 		var err error
-		facts, err = network.Observe(ctx, R.Proxy.Clientset())
+		facts, err = network.Observe(ctx, fw.Proxy.Clientset())
 		if apierrors.IsForbidden(err) {
 			Skip("cannot tell whether this cluster enforces NetworkPolicy: " + err.Error())
 		}
@@ -80,15 +81,15 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 			Skip("a single-node cluster with no NetworkPolicy engine does not enforce policies, so enforcement cannot be observed (" + facts.String() + "); run the multi-node profile")
 		}
 		AddReportEntry("network", facts.String())
-		ns = newNamespace(ctx, "netpol")
+		ns = fw.Namespace(ctx, "netpol")
 
-		server = pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: "server", Image: R.Image("python"),
+		server = pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: "server", Image: fw.Image("python"),
 			Command: []string{"python3", "-m", "http.server", strconv.Itoa(serverPort), "--directory", "/tmp"}})
 		server.Spec.Containers[0].ReadinessProbe = &corev1.Probe{
 			ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(serverPort)}},
 			PeriodSeconds: 1,
 		}
-		client = pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: "client", Image: R.Image("curl")})
+		client = pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: "client", Image: fw.Image("curl")})
 		for k, v := range role("server") {
 			server.Labels[k] = v
 		}
@@ -98,13 +99,13 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 		if len(facts.Schedulable) >= 2 {
 			pods.SpreadAcrossNodes(ns, server, client)
 		}
-		server, err = pods.Create(ctx, R, server)
+		server, err = pods.Create(ctx, fw.Run, server)
 		Expect(err).NotTo(HaveOccurred())
-		client, err = pods.Create(ctx, R, client)
+		client, err = pods.Create(ctx, fw.Run, client)
 		Expect(err).NotTo(HaveOccurred())
 		from = access.Target{Namespace: ns, Pod: client.Name}
 		serverURL = fmt.Sprintf("http://%s/", net.JoinHostPort(server.Status.PodIP, strconv.Itoa(serverPort)))
-		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		svc, err := fw.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		apiByIP = fmt.Sprintf("https://%s/healthz", net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(svc.Spec.Ports[0].Port))))
 	})
@@ -125,17 +126,17 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 	})
 
 	It("refuses the client's connection to the server once a NetworkPolicy denies the server pod all ingress, and connects again once it is deleted", func(ctx SpecContext) {
-		deny := network.DenyIngress(R, network.PolicyInput{Namespace: ns, Name: "deny-server-ingress", Pods: role("server")})
-		Expect(network.CreatePolicy(ctx, R, deny)).To(Succeed())
+		deny := network.DenyIngress(fw.Run, network.PolicyInput{Namespace: ns, Name: "deny-server-ingress", Pods: role("server")})
+		Expect(network.CreatePolicy(ctx, fw.Run, deny)).To(Succeed())
 		blocked(ctx, serverURL, "NetworkPolicy "+ns+"/deny-server-ingress denies the server pod all ingress")
 		answers(ctx, apiByIP, "the ingress policy selects only the server pod, not the client's egress")
-		Expect(network.DeletePolicy(ctx, R, ns, deny.Name)).To(Succeed())
+		Expect(network.DeletePolicy(ctx, fw.Run, ns, deny.Name)).To(Succeed())
 		answers(ctx, serverURL, "NetworkPolicy "+ns+"/deny-server-ingress was deleted")
 	})
 
 	It("cannot connect to the API server's cluster IP nor resolve its name once a default-deny egress NetworkPolicy selects the client pod", func(ctx SpecContext) {
-		deny := network.DenyEgress(R, network.PolicyInput{Namespace: ns, Name: "deny-client-egress", Pods: role("client")})
-		Expect(network.CreatePolicy(ctx, R, deny)).To(Succeed())
+		deny := network.DenyEgress(fw.Run, network.PolicyInput{Namespace: ns, Name: "deny-client-egress", Pods: role("client")})
+		Expect(network.CreatePolicy(ctx, fw.Run, deny)).To(Succeed())
 		blocked(ctx, apiByIP, "NetworkPolicy "+ns+"/deny-client-egress denies the client pod all egress")
 		byName := connect(ctx, "https://kubernetes.default.svc/healthz")
 		Expect(byName.Failure).To(Equal(network.NoDNSAnswer), "egress to cluster DNS is denied too: %s", byName)
@@ -143,9 +144,9 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 	})
 
 	It("connects to the API server by name again once an egress NetworkPolicy allows the API server and cluster DNS, and still not to the server pod", func(ctx SpecContext) {
-		allow, err := network.AllowAPIServerEgress(ctx, R, network.PolicyInput{Namespace: ns, Name: "allow-client-apiserver", Pods: role("client")})
+		allow, err := network.AllowAPIServerEgress(ctx, fw.Run, network.PolicyInput{Namespace: ns, Name: "allow-client-apiserver", Pods: role("client")})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(network.CreatePolicy(ctx, R, allow)).To(Succeed())
+		Expect(network.CreatePolicy(ctx, fw.Run, allow)).To(Succeed())
 		answers(ctx, "https://kubernetes.default.svc/healthz", "NetworkPolicy "+ns+"/allow-client-apiserver allows the API server and DNS")
 		blocked(ctx, serverURL, "no egress policy allows the client to reach the server pod")
 	})

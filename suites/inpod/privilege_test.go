@@ -18,6 +18,7 @@ import (
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
@@ -25,8 +26,8 @@ import (
 
 // deployLeastPrivilege applies the guide's least-privilege Roles (with the
 // self-check fault, if injected) and returns them.
-func deployLeastPrivilege(ctx SpecContext, ns string) (tooBroad, myConfig *rbacv1.Role) {
-	objs, err := guide.Load("least-privilege.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
+func deployLeastPrivilege(ctx SpecContext, fw *fixture.Framework, ns string) (tooBroad, myConfig *rbacv1.Role) {
+	objs, err := guide.Load("least-privilege.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
 	Expect(err).NotTo(HaveOccurred())
 	for _, o := range objs {
 		switch o.GetName() {
@@ -38,14 +39,14 @@ func deployLeastPrivilege(ctx SpecContext, ns string) (tooBroad, myConfig *rbacv
 	}
 	Expect(tooBroad).NotTo(BeNil())
 	Expect(myConfig).NotTo(BeNil())
-	faults.DropResourceNames(R, myConfig)
+	faults.DropResourceNames(fw.Run, myConfig)
 	// too-broad is only inspected, never created: nothing needs it to exist, and
 	// creating it would take a runner that holds "*" on "*" or may escalate.
-	Expect(guide.Apply(ctx, R, []k8s.Object{myConfig})).To(Succeed())
-	Expect(guide.BindRole(ctx, R, ns, "my-config-reader")).To(Succeed())
+	Expect(guide.Apply(ctx, fw.Run, []k8s.Object{myConfig})).To(Succeed())
+	Expect(guide.BindRole(ctx, fw.Run, ns, "my-config-reader")).To(Succeed())
 	for _, name := range []string{"my-config", "other-config"} {
-		_, err := R.Proxy.Clientset().CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: R.Labels()}, Data: map[string]string{"k": "v"},
+		_, err := fw.Proxy.Clientset().CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: fw.Labels()}, Data: map[string]string{"k": "v"},
 		}, metav1.CreateOptions{})
 		Expect(err).NotTo(HaveOccurred())
 	}
@@ -53,22 +54,23 @@ func deployLeastPrivilege(ctx SpecContext, ns string) (tooBroad, myConfig *rbacv
 }
 
 var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	var (
 		ns                 string
 		tooBroad, myConfig *rbacv1.Role
 		targets            = map[string]access.Target{}
 	)
 	BeforeAll(func(ctx SpecContext) {
-		ns = newNamespace(ctx, "least-privilege")
-		tooBroad, myConfig = deployLeastPrivilege(ctx, ns)
-		Expect(faults.DenyEgress(ctx, R, ns)).To(Succeed())
+		ns = fw.Namespace(ctx, "least-privilege")
+		tooBroad, myConfig = deployLeastPrivilege(ctx, fw, ns)
+		Expect(faults.DenyEgress(ctx, fw.Run, ns)).To(Succeed())
 		var ps []*corev1.Pod
 		for _, m := range access.Methods {
 			name := "my-config-reader-" + m.Name()
-			ps = append(ps, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: name, ServiceAccount: "my-config-reader", Image: R.Image(m.Name()), Command: probeCommand(m.Name())}))
+			ps = append(ps, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: name, ServiceAccount: "my-config-reader", Image: fw.Image(m.Name()), Command: probeCommand(m.Name())}))
 			targets[m.Name()] = access.Target{Namespace: ns, Pod: name}
 		}
-		Expect(pods.CreateAll(ctx, R, ps...)).To(Succeed())
+		Expect(pods.CreateAll(ctx, fw.Run, ps...)).To(Succeed())
 	})
 
 	user := func() string { return rbac.ServiceAccountUser(ns, "my-config-reader") }
@@ -81,7 +83,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 		m := m
 		Context("with "+m.Name()+" from a pod", Label("method:"+m.Name()), func() {
 			It("lets the resourceNames rule get ConfigMap my-config: HTTP 200 with its data", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
-				out, err := m.Do(ctx, R, targets[m.Name()], getCM("my-config"))
+				out, err := m.Do(ctx, fw.Run, targets[m.Name()], getCM("my-config"))
 				Expect(err).NotTo(HaveOccurred())
 				recordAccess("my-config-reader", out, "")
 				Expect(out).To(access.BeAllowed())
@@ -90,7 +92,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 
 			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
 				for _, q := range []access.Request{getCM("other-config"), listCM()} {
-					out, err := m.Do(ctx, R, targets[m.Name()], q)
+					out, err := m.Do(ctx, fw.Run, targets[m.Name()], q)
 					Expect(err).NotTo(HaveOccurred())
 					recordAccess("my-config-reader", out, "")
 					Expect(out).To(access.BeForbiddenFor(user(), q))
@@ -105,7 +107,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "other-config"}: false,
 			{Verb: "list", Resource: "configmaps", Namespace: ns}:                      false,
 		} {
-			got, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), ns, "my-config-reader", check)
+			got, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), ns, "my-config-reader", check)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got).To(Equal(want), "kubectl auth can-i %s --as=%s says %s; the guide's rule says %s", check, user(), yesNo(got), yesNo(want))
 		}
@@ -116,7 +118,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 			ContainSubstring("apiGroups"), ContainSubstring("resources"), ContainSubstring("verbs")))
 		Expect(rbac.Wildcards(myConfig.Rules)).To(BeEmpty())
 		By("reading the Good Role back from the API")
-		live, err := R.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, myConfig.Name, metav1.GetOptions{})
+		live, err := fw.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, myConfig.Name, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rbac.Wildcards(live.Rules)).To(BeEmpty(), "the live Role %s/%s", ns, myConfig.Name)
 	})
@@ -125,6 +127,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 // The guide's "Bad: Too broad" rule, bound and used: what it lets an account do
 // that the "Good" rule does not, each shown from inside a pod.
 var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", Label("rbac", "method:curl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	var (
 		ns         string
 		bad, good  access.Target
@@ -133,27 +136,27 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 	)
 	const secret, victim = "app-credentials", "victim"
 	BeforeAll(func(ctx SpecContext) {
-		if R.Provided() {
+		if fw.Provided() {
 			Skip("in provided namespaces (the in-cluster Job) the runner holds no \"*\" on \"*\" and no escalate or bind, so RBAC's escalation check refuses it the guide's too-broad Role, and manifests/job deliberately grants no ServiceAccount such a Role; run it in host mode (make e2e)")
 		}
-		ns = newNamespace(ctx, "too-broad")
-		Expect(faults.DenyEgress(ctx, R, ns)).To(Succeed())
-		objs, err := guide.Load("least-privilege.yaml", guide.Adapt(R, guide.AdaptInput{Namespace: ns})...)
+		ns = fw.Namespace(ctx, "too-broad")
+		Expect(faults.DenyEgress(ctx, fw.Run, ns)).To(Succeed())
+		objs, err := guide.Load("least-privilege.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(guide.Apply(ctx, R, objs)).To(Succeed())
-		Expect(guide.BindRole(ctx, R, ns, "too-broad")).To(Succeed())
-		Expect(guide.BindRole(ctx, R, ns, "my-config-reader")).To(Succeed())
-		_, err = R.Proxy.Clientset().CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: secret, Labels: R.Labels()}, StringData: map[string]string{"password": secretData},
+		Expect(guide.Apply(ctx, fw.Run, objs)).To(Succeed())
+		Expect(guide.BindRole(ctx, fw.Run, ns, "too-broad")).To(Succeed())
+		Expect(guide.BindRole(ctx, fw.Run, ns, "my-config-reader")).To(Succeed())
+		_, err = fw.Proxy.Clientset().CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: secret, Labels: fw.Labels()}, StringData: map[string]string{"password": secretData},
 		}, metav1.CreateOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		bad = access.Target{Namespace: ns, Pod: "too-broad"}
 		good = access.Target{Namespace: ns, Pod: "my-config-reader"}
-		Expect(pods.CreateAll(ctx, R,
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: bad.Pod, ServiceAccount: "too-broad", Image: R.Image("curl")}),
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: good.Pod, ServiceAccount: "my-config-reader", Image: R.Image("curl")}),
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")}))).To(Succeed())
-		live, err = R.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, "too-broad", metav1.GetOptions{})
+		Expect(pods.CreateAll(ctx, fw.Run,
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: bad.Pod, ServiceAccount: "too-broad", Image: fw.Image("curl")}),
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: good.Pod, ServiceAccount: "my-config-reader", Image: fw.Image("curl")}),
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: victim, Image: fw.Image("curl")}))).To(Succeed())
+		live, err = fw.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, "too-broad", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 	})
 
@@ -182,21 +185,21 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 		}, nil},
 		{"creates a RoleBinding granting its own Role to the namespace's default ServiceAccount (HTTP 201)", func() access.Request {
 			return access.Request{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "rolebindings", Namespace: ns,
-				Body: `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"granted-by-too-broad","labels":` + runLabelsJSON() + `},` +
+				Body: `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"granted-by-too-broad","labels":` + runLabelsJSON(fw) + `},` +
 					`"subjects":[{"kind":"ServiceAccount","name":"default","namespace":"` + ns + `"}],` +
 					`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"too-broad"}}`}
 		}, nil},
 	} {
 		It("lets the too-broad account do what the Good rule refuses: it "+c.what+"; my-config-reader gets 403 Forbidden naming itself and the verb", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 			q := c.q()
-			refused, err := access.Curl{}.Do(ctx, R, good, q)
+			refused, err := access.Curl{}.Do(ctx, fw.Run, good, q)
 			Expect(err).NotTo(HaveOccurred())
 			recordAccess("my-config-reader", refused, "")
 			AddReportEntry("too-broad", fmt.Sprintf("my-config-reader: %s → %s", q, access.Happened(refused)))
 			GinkgoWriter.Printf("my-config-reader: %s → %s\n", q, access.Happened(refused))
 			Expect(refused).To(access.BeForbiddenFor(rbac.ServiceAccountUser(ns, "my-config-reader"), q))
 
-			allowed, err := access.Curl{}.Do(ctx, R, bad, q)
+			allowed, err := access.Curl{}.Do(ctx, fw.Run, bad, q)
 			Expect(err).NotTo(HaveOccurred())
 			recordAccess("too-broad", allowed, "")
 			AddReportEntry("too-broad", fmt.Sprintf("too-broad: %s → %s", q, access.Happened(allowed)))
@@ -244,8 +247,9 @@ var canIMatrix = []accessCheck{
 }
 
 var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:kubectl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	var f *methodFixture
-	BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, access.Kubectl{}, "can-i") })
+	BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, fw, access.Kubectl{}, "can-i") })
 
 	canIGuards := map[string][]string{
 		saDefault:    {faults.GuardDefaultForbidden},
@@ -266,16 +270,16 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 				want := c.allowed[sa]
 				check := q.Check()
 
-				fromOutside, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), saNS, saName, check)
+				fromOutside, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), saNS, saName, check)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(fromOutside).To(Equal(want), "kubectl auth can-i %s --as=%s says %s; the guide's RBAC says %s", check, user, yesNo(fromOutside), yesNo(want))
 
-				res, err := podsExec(ctx, f.probes[sa], "sh", "-c", canICommand(q))
+				res, err := podsExec(ctx, fw, f.probes[sa], "sh", "-c", canICommand(q))
 				Expect(err).NotTo(HaveOccurred())
 				Expect(strings.TrimSpace(res.Stdout)).To(Equal(yesNo(want)),
 					"inside the pod, %s says %q; the guide's RBAC says %s (stderr %s)", canICommand(q), strings.TrimSpace(res.Stdout), yesNo(want), res.Stderr)
 
-				real, err := access.Kubectl{Raw: true}.Do(ctx, R, f.probes[sa], q)
+				real, err := access.Kubectl{Raw: true}.Do(ctx, fw.Run, f.probes[sa], q)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(real.ConnError).To(BeEmpty())
 				switch {
@@ -292,10 +296,10 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 	}
 
 	It("lists pod-reader's rules with can-i --list --as from outside: the guide's pods and pods/log rules", Label(faults.GuardPodReaderBinding), func(ctx SpecContext) {
-		cs, err := rbac.As(R.Proxy.RESTConfig(), f.user(saPodReader))
+		cs, err := rbac.As(fw.Proxy.RESTConfig(), f.user(saPodReader))
 		Expect(err).NotTo(HaveOccurred())
 		rules, err := rbac.Rules(ctx, cs, f.main)
-		if apierrors.IsForbidden(err) && R.Config.Provider == config.ProviderInCluster {
+		if apierrors.IsForbidden(err) && fw.Config.Provider == config.ProviderInCluster {
 			Skip("the in-cluster runner holds no impersonate permission (least privilege), which can-i --list --as needs; the in-pod can-i --list spec covers the rules")
 		}
 		Expect(err).NotTo(HaveOccurred())
@@ -317,15 +321,16 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 })
 
 var _ = Describe("kubectl auth can-i --list inside a pod", Label("rbac", "troubleshooting", "method:kubectl"), func() {
+	fw := newFramework()
 	It("lists pod-reader's own rules: pods get/list/watch and pods/log get, nothing to create or delete", func(ctx SpecContext) {
-		ns := newNamespace(ctx, "can-i-list")
-		_, err := guide.Deploy(ctx, R, "serviceaccount-rbac.yaml", guide.AdaptInput{Namespace: ns})
+		ns := fw.Namespace(ctx, "can-i-list")
+		_, err := guide.Deploy(ctx, fw.Run, "serviceaccount-rbac.yaml", guide.AdaptInput{Namespace: ns})
 		Expect(err).NotTo(HaveOccurred())
-		p, err := guide.Pod(R, "kubectl-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("kubectl")})
+		p, err := guide.Pod(fw.Run, "kubectl-pod.yaml", guide.AdaptInput{Namespace: ns, Image: fw.Image("kubectl")})
 		Expect(err).NotTo(HaveOccurred())
-		_, err = pods.Create(ctx, R, p)
+		_, err = pods.Create(ctx, fw.Run, p)
 		Expect(err).NotTo(HaveOccurred())
-		res, err := pods.Exec(ctx, R, ns, p.Name, "kubectl", "auth", "can-i", "--list")
+		res, err := pods.Exec(ctx, fw.Run, ns, p.Name, "kubectl", "auth", "can-i", "--list")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.ExitCode).To(BeZero(), "stderr: %s", res.Stderr)
 		verbs := map[string]string{}

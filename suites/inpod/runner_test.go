@@ -18,14 +18,16 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/rbac"
 )
 
 // The in-cluster runner checks itself: "confined to its namespaces" is a claim like any other.
 var _ = Describe("The in-cluster runner", Label("runner"), func() {
+	fw := newFramework()
 	BeforeEach(func() {
-		if R.Config.Provider != config.ProviderInCluster || !R.Provided() {
+		if fw.Config.Provider != config.ProviderInCluster || !fw.Provided() {
 			Skip("these specs check the in-cluster Job's own ServiceAccount and namespaces; they run in `make job`")
 		}
 	})
@@ -33,9 +35,9 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 
 	for _, ns := range []string{"kube-system", "default"} {
 		It("is refused in "+ns+" with 403 Forbidden naming itself: create a pod, exec into a pod, request a ServiceAccount token, create a Role, create a RoleBinding", func(ctx SpecContext) {
-			cs := R.Proxy.Clientset()
+			cs := fw.Proxy.Clientset()
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "inpod-runner-attempt"},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: R.Image("curl")}}}}
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: fw.Image("curl")}}}}
 			_, err := cs.CoreV1().Pods(ns).Create(ctx, pod, dry)
 			Expect(err).To(beRefused("create", "pods", "", ns))
 
@@ -60,7 +62,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 
 	It("may not escalate or bind even in its own namespaces: a RoleBinding to ClusterRole admin and a Role reading Secrets are refused", func(ctx SpecContext) {
 		ns := job.WorkspaceNamespaces()[0]
-		cs := R.Proxy.Clientset()
+		cs := fw.Proxy.Clientset()
 		_, err := cs.RbacV1().RoleBindings(ns).Create(ctx, bindRunner("admin"), dry)
 		Expect(err).To(beEscalationRefused())
 		role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "inpod-secret-reader"},
@@ -71,24 +73,24 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 
 	It("is refused creating a ClusterRoleBinding to cluster-admin", func(ctx SpecContext) {
 		crb := &rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: R.Name("escalation-attempt"), Labels: R.Labels()},
+			ObjectMeta: metav1.ObjectMeta{Name: fw.Name("escalation-attempt"), Labels: fw.Labels()},
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 		}
-		_, err := R.Proxy.Clientset().RbacV1().ClusterRoleBindings().Create(ctx, crb, dry)
+		_, err := fw.Proxy.Clientset().RbacV1().ClusterRoleBindings().Create(ctx, crb, dry)
 		Expect(err).To(beRefused("create", "clusterrolebindings", rbacv1.GroupName, ""))
 	})
 
 	It("cannot read Secrets, impersonate, escalate, bind, or write outside its namespaces (access reviews)", func(ctx SpecContext) {
 		for _, p := range job.Forbidden {
-			ok, err := rbac.CanI(ctx, R.Proxy.Clientset(), p)
+			ok, err := rbac.CanI(ctx, fw.Proxy.Clientset(), p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ok).To(BeFalse(), "the runner may %s", p)
 		}
 	})
 
 	It("lists in kube-system (kubectl auth can-i --list) only reviews, by-name reads of manifests/job's RBAC, and what every ServiceAccount holds", func(ctx SpecContext) {
-		cs := R.Proxy.Clientset()
+		cs := fw.Proxy.Clientset()
 		rules, err := rbac.Rules(ctx, cs, "kube-system")
 		Expect(err).NotTo(HaveOccurred())
 		reviews := []string{"tokenreviews", "subjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"}
@@ -98,7 +100,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 			lines = append(lines, line)
 			review := allIn(r.Resources, reviews) && allIn(r.Verbs, []string{"create"})
 			namedRead := allIn(r.Resources, []string{"clusterroles", "clusterrolebindings"}) && allIn(r.Verbs, []string{"get"}) && len(r.ResourceNames) > 0
-			if !review && !namedRead && !heldByAnyServiceAccount(ctx, r) {
+			if !review && !namedRead && !heldByAnyServiceAccount(ctx, fw, r) {
 				unexpected = append(unexpected, line)
 			}
 		}
@@ -110,7 +112,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	It("holds exactly the permissions manifests/job declares", func(ctx SpecContext) {
 		objs, err := job.Manifests()
 		Expect(err).NotTo(HaveOccurred())
-		cs := R.Proxy.Clientset()
+		cs := fw.Proxy.Clientset()
 		for _, name := range []string{job.Runner, job.WorkspaceRole, job.ReadsRole} {
 			i := slices.IndexFunc(objs, func(o k8s.Object) bool { cr, ok := o.(*rbacv1.ClusterRole); return ok && cr.Name == name })
 			Expect(i).NotTo(Equal(-1), "manifests/job has no ClusterRole %s", name)
@@ -133,9 +135,9 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	It("works only in namespaces enforcing Pod Security restricted: a privileged pod is refused in each", func(ctx SpecContext) {
 		for _, ns := range job.WorkspaceNamespaces() {
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "inpod-privileged-attempt"},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: R.Image("curl"),
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: fw.Image("curl"),
 					SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
-			_, err := R.Proxy.Clientset().CoreV1().Pods(ns).Create(ctx, pod, dry)
+			_, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Create(ctx, pod, dry)
 			Expect(apierrors.IsForbidden(err)).To(BeTrue(), "in %s: want 403 Forbidden, got %v", ns, err)
 			Expect(err.Error()).To(ContainSubstring(`violates PodSecurity "restricted:`), "in %s", ns)
 		}
@@ -181,12 +183,12 @@ func beEscalationRefused() types.GomegaMatcher {
 // heldByAnyServiceAccount asks whether a ServiceAccount bound to nothing (one
 // that does not exist, in the runner's namespace) holds every verb of rule r in
 // kube-system too: then the cluster grants it to all, not to the runner.
-func heldByAnyServiceAccount(ctx SpecContext, r authzv1.ResourceRule) bool {
+func heldByAnyServiceAccount(ctx SpecContext, fw *fixture.Framework, r authzv1.ResourceRule) bool {
 	for _, g := range r.APIGroups {
 		for _, res := range r.Resources {
 			resource, sub, _ := strings.Cut(res, "/")
 			for _, v := range r.Verbs {
-				ok, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), job.Namespace, "inpod-nobody",
+				ok, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), job.Namespace, "inpod-nobody",
 					rbac.Check{Verb: v, Group: g, Resource: resource, Subresource: sub, Namespace: "kube-system"})
 				if err != nil || !ok {
 					return false

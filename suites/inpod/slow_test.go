@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	utilexec "k8s.io/client-go/util/exec"
 
@@ -53,6 +52,7 @@ func claimsLine(c tokens.Claims) string {
 }
 
 var _ = Describe("A 600 s projected token over its lifetime, from inside the pod", Label("slow", "projected-token", "method:curl", "method:go"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	const pod = "rotating"
 	var (
 		ns    string
@@ -66,10 +66,10 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 	}
 	// exec runs cmd in one container of the two-container pod.
 	exec := func(ctx context.Context, container string, cmd ...string) (pods.ExecResult, error) {
-		cctx, cancel := R.Ctx(ctx)
+		cctx, cancel := fw.Ctx(ctx)
 		defer cancel()
 		var out, errb bytes.Buffer
-		err := R.Proxy.Client().Resources().ExecInPod(cctx, ns, pod, container, cmd, &out, &errb)
+		err := fw.Proxy.Client().Resources().ExecInPod(cctx, ns, pod, container, cmd, &out, &errb)
 		res := pods.ExecResult{Stdout: out.String(), Stderr: errb.String()}
 		var exit utilexec.ExitError
 		if errors.As(err, &exit) {
@@ -109,11 +109,11 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 	}
 
 	BeforeAll(func(ctx SpecContext) {
-		ns = newNamespace(ctx, "rotation")
+		ns = fw.Namespace(ctx, "rotation")
 		want = shortestTokenSeconds
-		if granted, err := R.Facts.APIServer.Granted(shortestTokenSeconds); err == nil {
+		if granted, err := fw.Facts.APIServer.Granted(shortestTokenSeconds); err == nil {
 			want = granted
-			AddReportEntry("token-lifetime-flags", fmt.Sprintf("%d s asked; the API server's flags (%s) grant %d s", shortestTokenSeconds, R.Facts.APIServer.Source, granted))
+			AddReportEntry("token-lifetime-flags", fmt.Sprintf("%d s asked; the API server's flags (%s) grant %d s", shortestTokenSeconds, fw.Facts.APIServer.Source, granted))
 		} else {
 			AddReportEntry("token-lifetime-flags", fmt.Sprintf("%d s asked; the API server's flags are unknown (%v): expecting %d s", shortestTokenSeconds, err, want))
 		}
@@ -121,7 +121,7 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 		// refreshes it once 80 % of that has passed.
 		token := corev1.Volume{Name: "short-token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{
-				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(faults.ProjectedLifetime(R, shortestTokenSeconds))}},
+				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(faults.ProjectedLifetime(fw.Run, shortestTokenSeconds))}},
 				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
 					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
 				{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
@@ -130,22 +130,22 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 		}}}
 		scratch := corev1.Volume{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
 		tokenMount := corev1.VolumeMount{Name: "short-token", MountPath: saTokenDir, ReadOnly: true}
-		p := pods.ProbePod(R, pods.RunProbeInput{
-			Namespace: ns, Name: pod, Image: R.Image("curl"), AutomountToken: ptr.To(false),
+		p := pods.ProbePod(fw.Run, pods.RunProbeInput{
+			Namespace: ns, Name: pod, Image: fw.Image("curl"), AutomountToken: ptr.To(false),
 			Volumes: []corev1.Volume{token, scratch},
 			Mounts:  []corev1.VolumeMount{tokenMount, {Name: "tmp", MountPath: "/tmp"}},
 		})
 		p.Spec.Containers[0].Name = "curl"
 		loop := "loop"
-		if R.Config.Injects(faults.ClientReadsTokenOnce) {
+		if fw.Config.Injects(faults.ClientReadsTokenOnce) {
 			loop = "loop-static"
 		}
 		// The client-go client that runs all along: one clientset, GET /api every 5 s
 		// (200 for any authenticated identity, 401 for a refused token).
-		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "client", Image: R.Image("go"),
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "client", Image: fw.Image("go"),
 			Command: []string{"/app/inpod-request", loop, "/api", "5"}, VolumeMounts: []corev1.VolumeMount{tokenMount}})
 		pods.Restricted(&p.Spec)
-		_, err := pods.Create(ctx, R, p)
+		_, err := pods.Create(ctx, fw.Run, p)
 		Expect(err).NotTo(HaveOccurred())
 
 		By("saving the mounted token inside the pod as /tmp/first")
@@ -168,22 +168,20 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 			reason  string
 			refused time.Time
 		)
-		err := wait.For(func(ctx context.Context) (bool, error) {
+		Eventually(ctx, func(ctx context.Context) error {
 			var err error
 			code, reason, err = curlAPI(ctx, "/tmp/first")
-			if err != nil {
-				return false, nil // a failed exec is retried; the timeout says what was last seen
-			}
-			if code == 401 {
+			switch {
+			case err != nil:
+				return err // a failed exec is retried
+			case code == 401:
 				refused = time.Now()
-				return true, nil
+				return nil
+			case code != 200:
+				return StopTrying(fmt.Sprintf("the saved token got HTTP %d %s at %s, neither 200 nor 401", code, reason, time.Now().UTC().Format(time.TimeOnly)))
 			}
-			if code != 200 {
-				return false, fmt.Errorf("the saved token got HTTP %d %s at %s, neither 200 nor 401", code, reason, time.Now().UTC().Format(time.TimeOnly))
-			}
-			return false, nil
-		}, wait.WithContext(ctx), wait.WithTimeout(time.Until(exp)+3*time.Minute), wait.WithInterval(10*time.Second))
-		Expect(err).NotTo(HaveOccurred(), "the saved token (exp %s) still got HTTP %d %s at %s", exp.UTC().Format(time.TimeOnly), code, reason, time.Now().UTC().Format(time.TimeOnly))
+			return fmt.Errorf("the saved token (exp %s) still got HTTP %d %s at %s", exp.UTC().Format(time.TimeOnly), code, reason, time.Now().UTC().Format(time.TimeOnly))
+		}).WithTimeout(time.Until(exp) + 3*time.Minute).WithPolling(10 * time.Second).Should(Succeed())
 		AddReportEntry("saved first token after exp", fmt.Sprintf("HTTP %d %s at %s, %s after its exp", code, reason, refused.UTC().Format(time.TimeOnly), refused.Sub(exp).Round(time.Second)))
 		Expect(refused).To(BeTemporally(">=", exp), "the saved token was refused before its exp")
 		Expect(reason).To(Equal("Unauthorized"), "the Status reason of the 401")
@@ -205,7 +203,7 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 		after := time.Unix(first.Expiry, 0).Add(61 * time.Second)
 		var lines []sentToken
 		read := func(ctx context.Context) error {
-			raw, err := R.Proxy.Clientset().CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: "client"}).DoRaw(ctx)
+			raw, err := fw.Proxy.Clientset().CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: "client"}).DoRaw(ctx)
 			if err != nil {
 				return err
 			}
@@ -219,13 +217,15 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 			return nil
 		}
 		By(fmt.Sprintf("waiting for the client's requests after %s", after.UTC().Format(time.TimeOnly)))
-		err := wait.For(func(ctx context.Context) (bool, error) {
-			if read(ctx) != nil || len(lines) == 0 {
-				return false, nil
+		Eventually(ctx, func(ctx context.Context) error {
+			if err := read(ctx); err != nil {
+				return err
 			}
-			return lines[len(lines)-1].Time > after.Add(10*time.Second).Unix(), nil
-		}, wait.WithContext(ctx), wait.WithTimeout(time.Until(after)+2*time.Minute), wait.WithInterval(10*time.Second))
-		Expect(err).NotTo(HaveOccurred(), "the client logged %d requests, none 10 s after %s", len(lines), after.UTC().Format(time.TimeOnly))
+			if len(lines) == 0 || lines[len(lines)-1].Time <= after.Add(10*time.Second).Unix() {
+				return fmt.Errorf("the client logged %d requests, none 10 s after %s", len(lines), after.UTC().Format(time.TimeOnly))
+			}
+			return nil
+		}).WithTimeout(time.Until(after) + 2*time.Minute).WithPolling(10 * time.Second).Should(Succeed())
 
 		var sentFirst, late []sentToken
 		for _, l := range lines {

@@ -15,22 +15,23 @@ import (
 )
 
 var _ = Describe("A pod of the curl image with the default ServiceAccount", Label("smoke", "method:curl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	var (
 		ns     string
 		target access.Target
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		ns = newNamespace(ctx, "smoke")
-		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: "curl-test", Image: R.Image("curl")})
+		ns = fw.Namespace(ctx, "smoke")
+		_, err := pods.RunProbe(ctx, fw.Run, pods.RunProbeInput{Namespace: ns, Name: "curl-test", Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
 		target = access.Target{Namespace: ns, Pod: "curl-test"}
 	})
 
 	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP (the guide's nslookup check)", Label("troubleshooting", faults.GuardAPIReachable), func(ctx SpecContext) {
-		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		svc, err := fw.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		res, err := pods.Exec(ctx, R, ns, target.Pod, "getent", "hosts", "kubernetes.default.svc")
+		res, err := pods.Exec(ctx, fw.Run, ns, target.Pod, "getent", "hosts", "kubernetes.default.svc")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.ExitCode).To(BeZero(), "getent hosts kubernetes.default.svc found no address (exit %d: no DNS answer for the API server's name) %s", res.ExitCode, res.Stderr)
 		Expect(strings.Fields(res.Stdout)).To(ContainElement(svc.Spec.ClusterIP))
@@ -38,13 +39,13 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 
 	It("is refused listing pods with the mounted token: HTTP 403 Forbidden naming system:serviceaccount:<ns>:default", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
 		q := access.Request{Verb: "list", Resource: "pods", Namespace: ns}
-		out, err := access.Curl{}.Do(ctx, R, target, q)
+		out, err := access.Curl{}.Do(ctx, fw.Run, target, q)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(out).To(access.BeForbiddenFor(rbac.ServiceAccountUser(ns, "default"), q))
 	})
 
 	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting", faults.GuardAPIReachable), func(ctx SpecContext) {
-		res, err := pods.Exec(ctx, R, ns, target.Pod, "curl", "-sSk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
+		res, err := pods.Exec(ctx, fw.Run, ns, target.Pod, "curl", "-sSk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.ExitCode).To(BeZero(), "curl https://kubernetes.default.svc/healthz got no HTTP answer (curl exit %d): %s", res.ExitCode, netcheck.Explain(res.Stderr))
 		Expect(strings.Split(res.Stdout, "\n")).To(Equal([]string{"ok", "200"}))

@@ -12,44 +12,46 @@ import (
 	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/tokens"
 )
 
-func readFile(ctx SpecContext, ns, pod, path string) string {
-	res, err := pods.Exec(ctx, R, ns, pod, "cat", path)
+func readFile(ctx SpecContext, fw *fixture.Framework, ns, pod, path string) string {
+	res, err := pods.Exec(ctx, fw.Run, ns, pod, "cat", path)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(res.ExitCode).To(BeZero(), "cat %s: %s", path, res.Stderr)
 	return res.Stdout
 }
 
 var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	var ns string
 	const pod = "token-probe"
 
 	BeforeAll(func(ctx SpecContext) {
-		ns = newNamespace(ctx, "tokens")
-		secure, err := guide.Pod(R, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: R.Image("curl")})
+		ns = fw.Namespace(ctx, "tokens")
+		secure, err := guide.Pod(fw.Run, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
-		faults.WidenSecurePodAudience(R, secure)
-		Expect(pods.CreateAll(ctx, R, secure, pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: pod, Image: R.Image("curl")}))).To(Succeed())
+		faults.WidenSecurePodAudience(fw.Run, secure)
+		Expect(pods.CreateAll(ctx, fw.Run, secure, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: pod, Image: fw.Image("curl")}))).To(Succeed())
 	})
 
 	It("mounts token, ca.crt (the kube-root-ca.crt ConfigMap) and namespace (the pod's)", func(ctx SpecContext) {
-		cm, err := R.Proxy.Clientset().CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
+		cm, err := fw.Proxy.Clientset().CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(readFile(ctx, ns, pod, saTokenDir+"/ca.crt")).To(Equal(cm.Data["ca.crt"]))
-		Expect(readFile(ctx, ns, pod, saTokenDir+"/namespace")).To(Equal(ns))
-		_, err = tokens.Decode(readFile(ctx, ns, pod, saTokenDir+"/token"))
+		Expect(readFile(ctx, fw, ns, pod, saTokenDir+"/ca.crt")).To(Equal(cm.Data["ca.crt"]))
+		Expect(readFile(ctx, fw, ns, pod, saTokenDir+"/namespace")).To(Equal(ns))
+		_, err = tokens.Decode(readFile(ctx, fw, ns, pod, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
 	})
 
 	It("has a mounted token that TokenReview authenticates as system:serviceaccount:<ns>:default, bound to the pod", func(ctx SpecContext) {
-		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
+		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		st, err := tokens.Review(ctx, R.Proxy.Clientset(), readFile(ctx, ns, pod, saTokenDir+"/token"))
+		st, err := tokens.Review(ctx, fw.Proxy.Clientset(), readFile(ctx, fw, ns, pod, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Authenticated).To(BeTrue(), "TokenReview error: %s", st.Error)
 		Expect(st.User.Username).To(Equal(rbac.ServiceAccountUser(ns, "default")))
@@ -58,9 +60,9 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("gives the guide's secure-pod a projected token with aud [api], exp − iat = 3600, the ServiceAccount as sub, bound to the pod", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
-		p, err := R.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "secure-pod", metav1.GetOptions{})
+		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "secure-pod", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		c, err := tokens.Decode(readFile(ctx, ns, "secure-pod", "/var/run/secrets/tokens/token"))
+		c, err := tokens.Decode(readFile(ctx, fw, ns, "secure-pod", "/var/run/secrets/tokens/token"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Audiences).To(Equal([]string{"api"}))
 		Expect(c.Lifetime()).To(BeEquivalentTo(3600))
@@ -71,35 +73,35 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("answers 401 Unauthorized, not 403, when the secure-pod's audience-bound token is used against the API server", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
-		res, err := pods.Exec(ctx, R, ns, "secure-pod", "sh", "-c",
+		res, err := pods.Exec(ctx, fw.Run, ns, "secure-pod", "sh", "-c",
 			`curl -sS --max-time 20 --cacert `+saTokenDir+`/ca.crt -H "Authorization: Bearer $(cat /var/run/secrets/tokens/token)" -w '\n%{http_code}' https://kubernetes.default.svc/api/v1/namespaces/`+ns+`/pods`)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(access.ParseCurl(access.Request{Verb: "list", Resource: "pods", Namespace: ns}, res)).To(access.BeUnauthorized())
 	})
 
 	It("authenticates the secure-pod's token in a TokenReview for audience api, and not for the API server's audience", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
-		tok := readFile(ctx, ns, "secure-pod", "/var/run/secrets/tokens/token")
-		st, err := tokens.Review(ctx, R.Proxy.Clientset(), tok, "api")
+		tok := readFile(ctx, fw, ns, "secure-pod", "/var/run/secrets/tokens/token")
+		st, err := tokens.Review(ctx, fw.Proxy.Clientset(), tok, "api")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Authenticated).To(BeTrue(), "TokenReview for audience api: %s", st.Error)
 		Expect(st.Audiences).To(ConsistOf("api"))
-		st, err = tokens.Review(ctx, R.Proxy.Clientset(), tok)
+		st, err = tokens.Review(ctx, fw.Proxy.Clientset(), tok)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Authenticated).To(BeFalse(), "a TokenReview without audience accepted a token for audience api")
 	})
 
 	It("gives the mounted default token exactly the lifetime the API server's flags call for (a year with warnafter when extended; 3607 s, or the cap, without)", func(ctx SpecContext) {
-		c, err := tokens.Decode(readFile(ctx, ns, pod, saTokenDir+"/token"))
+		c, err := tokens.Decode(readFile(ctx, fw, ns, pod, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
 		got := clusterinfo.TokenLifetime{Seconds: c.Lifetime()}
 		if c.Kubernetes.WarnAfter != 0 {
 			got.WarnAfter = c.Kubernetes.WarnAfter - c.IssuedAt
 		}
-		want, err := R.Facts.APIServer.MountedToken()
+		want, err := fw.Facts.APIServer.MountedToken()
 		if err != nil {
 			// kind's API server is a static pod the host-side run can always read:
 			// unreadable flags there are a defect, not a managed control plane.
-			Expect(R.Config.Provider).NotTo(Equal(config.ProviderKind), "the kind cluster's kube-apiserver flags could not be read: %v", err)
+			Expect(fw.Config.Provider).NotTo(Equal(config.ProviderKind), "the kind cluster's kube-apiserver flags could not be read: %v", err)
 			// A managed control plane hides its flags (the report header says so):
 			// the report names the behaviour the token shows, which must be one of
 			// the API server's documented ones.
@@ -108,32 +110,32 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 			Expect(seen).NotTo(BeEmpty(), "exp−iat = %d s with warnafter iat+%d s is none of: a year with warnafter iat+3607 (extended), 3607 s (not extended), 3600–3606 s (shortened to a cap)", got.Seconds, got.WarnAfter)
 			return
 		}
-		AddReportEntry("default-token-lifetime", fmt.Sprintf("exp−iat = %d s, warnafter = iat+%d s; flags of %s: %s", got.Seconds, got.WarnAfter, R.Facts.APIServer.Source, want))
+		AddReportEntry("default-token-lifetime", fmt.Sprintf("exp−iat = %d s, warnafter = iat+%d s; flags of %s: %s", got.Seconds, got.WarnAfter, fw.Facts.APIServer.Source, want))
 		Expect(got.Seconds).To(Equal(want.Seconds), "mounted token lifetime; expected %s", want)
 		Expect(got.WarnAfter).To(Equal(want.WarnAfter), "warnafter − iat (0 = no warnafter claim); expected %s", want)
 	})
 
 	It("grants a TokenRequest for 2 h in full, or shortened to --service-account-max-token-expiration where the API server caps it", func(ctx SpecContext) {
 		const asked = 7200
-		tok, err := tokens.Request(ctx, R.Proxy.Clientset(), ns, "default", asked)
+		tok, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", asked)
 		Expect(err).NotTo(HaveOccurred())
 		c, err := tokens.Decode(tok)
 		Expect(err).NotTo(HaveOccurred())
-		want, err := R.Facts.APIServer.Granted(asked)
+		want, err := fw.Facts.APIServer.Granted(asked)
 		if err != nil {
 			AddReportEntry("token-request-cap", fmt.Sprintf("asked %d s, granted %d s; cap unknown: %v", asked, c.Lifetime(), err))
 			Expect(c.Lifetime()).To(SatisfyAll(BeNumerically(">=", 3600), BeNumerically("<=", asked)),
 				"a cap is never below 1 h (the API server refuses such a flag), and nothing grants more than asked")
 			return
 		}
-		AddReportEntry("token-request-cap", fmt.Sprintf("asked %d s, granted %d s (flags of %s)", asked, c.Lifetime(), R.Facts.APIServer.Source))
+		AddReportEntry("token-request-cap", fmt.Sprintf("asked %d s, granted %d s (flags of %s)", asked, c.Lifetime(), fw.Facts.APIServer.Source))
 		Expect(c.Lifetime()).To(BeEquivalentTo(want), "exp − iat of a TokenRequest for %d s", asked)
 	})
 
 	It("refuses a TokenRequest for 599 s and issues one for 600 s with exp − iat = 600", func(ctx SpecContext) {
-		_, err := tokens.Request(ctx, R.Proxy.Clientset(), ns, "default", 599)
+		_, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", 599)
 		Expect(err).To(MatchError(ContainSubstring("may not specify a duration less than 10 minutes")))
-		tok, err := tokens.Request(ctx, R.Proxy.Clientset(), ns, "default", 600)
+		tok, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", 600)
 		Expect(err).NotTo(HaveOccurred())
 		c, err := tokens.Decode(tok)
 		Expect(err).NotTo(HaveOccurred())
@@ -142,33 +144,33 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 
 	It("stops honouring a pod's mounted token once the pod is deleted, and a new pod of the same name does not revive it", Label(faults.GuardBoundToken), func(ctx SpecContext) {
 		const victim = "bound-token"
-		_, err := pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")})
+		_, err := pods.RunProbe(ctx, fw.Run, pods.RunProbeInput{Namespace: ns, Name: victim, Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
-		tok := readFile(ctx, ns, victim, saTokenDir+"/token")
-		user, code, err := tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+		tok := readFile(ctx, fw, ns, victim, saTokenDir+"/token")
+		user, code, err := tokens.WhoAmI(ctx, fw.Proxy.RESTConfig(), tok)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(code).To(Equal(201), "the copied token should work while its pod lives")
 		Expect(user).To(Equal(rbac.ServiceAccountUser(ns, "default")))
 
 		By("deleting the pod the token is bound to")
-		if !R.Config.Injects(faults.KeepBoundPod) {
-			Expect(pods.Delete(ctx, R, ns, victim)).To(Succeed())
+		if !fw.Config.Injects(faults.KeepBoundPod) {
+			Expect(pods.Delete(ctx, fw.Run, ns, victim)).To(Succeed())
 		}
 		var last int
 		Eventually(ctx, func(g Gomega) int {
-			_, code, err := tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+			_, code, err := tokens.WhoAmI(ctx, fw.Proxy.RESTConfig(), tok)
 			g.Expect(err).NotTo(HaveOccurred())
 			last = code
 			return code
-		}).WithTimeout(R.PodTimeout()).WithPolling(time.Second).Should(Equal(401),
+		}).WithTimeout(fw.PodTimeout()).WithPolling(time.Second).Should(Equal(401),
 			func() string {
-				return fmt.Sprintf("the token still got HTTP %d %s after its pod was deleted", last, R.PodTimeout())
+				return fmt.Sprintf("the token still got HTTP %d %s after its pod was deleted", last, fw.PodTimeout())
 			})
 
 		By("creating a new pod with the same name")
-		_, err = pods.RunProbe(ctx, R, pods.RunProbeInput{Namespace: ns, Name: victim, Image: R.Image("curl")})
+		_, err = pods.RunProbe(ctx, fw.Run, pods.RunProbeInput{Namespace: ns, Name: victim, Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
-		_, code, err = tokens.WhoAmI(ctx, R.Proxy.RESTConfig(), tok)
+		_, code, err = tokens.WhoAmI(ctx, fw.Proxy.RESTConfig(), tok)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(code).To(Equal(401), "the old token works again for the new pod of the same name")
 	})

@@ -17,6 +17,7 @@ import (
 // The guide's "Troubleshooting" section, its commands typed as it writes them,
 // run with the project's kubectl (run.KubectlBinary) against the run's cluster.
 var _ = Describe("The guide's troubleshooting commands, run with kubectl as the guide writes them", Label("troubleshooting", "method:kubectl"), Ordered, ContinueOnFailure, func() {
+	fw := newFramework()
 	var ns string
 	const (
 		myPod    = "my-pod"     // curl image: the token check and the reachability check
@@ -24,25 +25,25 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 		dnsPod   = "dns-pod"    // kubectl image: busybox's nslookup
 	)
 	kubectl := func(ctx SpecContext, args ...string) run.KubectlResult {
-		res, err := R.Kubectl(ctx, args...)
+		res, err := fw.Kubectl(ctx, args...)
 		Expect(err).NotTo(HaveOccurred())
 		return res
 	}
 
 	BeforeAll(func(ctx SpecContext) {
-		if R.Proxy.KubeconfigPath() == "" {
+		if fw.Proxy.KubeconfigPath() == "" {
 			Skip("the guide's troubleshooting commands are kubectl on a workstation; an in-cluster run has no kubeconfig for one (the in-pod specs cover the same checks)")
 		}
-		if R.Provided() {
+		if fw.Provided() {
 			Skip("with provided namespaces the runner works only in manifests/job's workspaces, which hold none for a workstation's troubleshooting")
 		}
-		_, err := R.KubectlBinary()
+		_, err := fw.KubectlBinary()
 		Expect(err).NotTo(HaveOccurred(), "the project's kubectl (make images builds it)")
-		ns = newNamespace(ctx, "troubleshooting")
-		Expect(pods.CreateAll(ctx, R,
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: myPod, Image: R.Image("curl")}),
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: noAPIPod, Image: R.Image("curl"), AutomountToken: ptr.To(false)}),
-			pods.ProbePod(R, pods.RunProbeInput{Namespace: ns, Name: dnsPod, Image: R.Image("kubectl")}))).To(Succeed())
+		ns = fw.Namespace(ctx, "troubleshooting")
+		Expect(pods.CreateAll(ctx, fw.Run,
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: myPod, Image: fw.Image("curl")}),
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: noAPIPod, Image: fw.Image("curl"), AutomountToken: ptr.To(false)}),
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: dnsPod, Image: fw.Image("kubectl")}))).To(Succeed())
 	})
 
 	It("lists token, ca.crt and namespace with kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/", func(ctx SpecContext) {
@@ -69,7 +70,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 	})
 
 	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP with kubectl exec -- nslookup (completed by the pod's svc search domain: busybox's nslookup applies no search list)", func(ctx SpecContext) {
-		svc, err := R.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		svc, err := fw.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		conf := kubectl(ctx, "exec", dnsPod, "-n", ns, "--", "cat", "/etc/resolv.conf")
 		Expect(conf.ExitCode).To(BeZero(), "%s: %s", conf.Command, conf.Stderr)

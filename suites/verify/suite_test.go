@@ -24,8 +24,9 @@ import (
 
 var (
 	flags = (&config.Config{}).Bind(flag.CommandLine)
-	// R is the run the specs work in.
-	R *run.Run
+	// suiteRun is filled in once by BeforeSuite; specs reach it only through their
+	// container's fixture (fixture.New).
+	suiteRun = &run.Run{}
 
 	intentFile *intent.File
 	intentErr  error
@@ -49,30 +50,33 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if err != nil {
 		Fail(err.Error())
 	}
-	R, err = run.Setup(ctx, cfg, say)
+	r, err := run.Setup(ctx, cfg, say)
 	if err != nil {
 		Fail(err.Error())
 	}
-	say("%s", R.Describe())
-	c := report.Cluster{Name: R.Proxy.Name(), Provider: string(R.Config.Provider), Images: string(R.Images.Mode), RunID: R.ID}
-	if v, err := R.Proxy.Clientset().Discovery().ServerVersion(); err == nil {
+	*suiteRun = *r
+	r = suiteRun
+	say("%s", r.Describe())
+	c := report.Cluster{Name: r.Proxy.Name(), Provider: string(r.Config.Provider), Images: string(r.Images.Mode), RunID: r.ID}
+	if v, err := r.Proxy.Clientset().Discovery().ServerVersion(); err == nil {
 		c.ServerVersion = v.GitVersion
 	}
 	AddReportEntry(report.ClusterEntry, c, ReportEntryVisibilityNever)
 }, NodeTimeout(15*time.Minute))
 
 var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
-	if R != nil {
-		Expect(R.Cleanup(ctx)).To(Succeed(), "cleanup of run %s (objects labelled %s)", R.ID, run.RunSelector(R.ID))
+	if r := suiteRun; r.Proxy != nil {
+		Expect(r.Cleanup(ctx)).To(Succeed(), "cleanup of run %s (objects labelled %s)", r.ID, run.RunSelector(r.ID))
 	}
 }, NodeTimeout(2*time.Minute))
 
 // In the Job (make job INTENT=...) the verdict is left as the results ConfigMap.
 var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
-	if R == nil || R.Config.Provider != config.ProviderInCluster || !R.Provided() {
+	r := suiteRun
+	if r.Proxy == nil || r.Config.Provider != config.ProviderInCluster || !r.Provided() {
 		return
 	}
-	c := report.Cluster{Name: R.Proxy.Name(), Provider: string(R.Config.Provider), Images: string(R.Images.Mode), RunID: R.ID}
-	report.Publish(ctx, rep, report.PublishInput{Client: R.Proxy.Clientset(), Namespace: job.Namespace, Name: job.ResultsName,
-		Labels: R.Labels(), Cluster: c, Log: say})
+	c := report.Cluster{Name: r.Proxy.Name(), Provider: string(r.Config.Provider), Images: string(r.Images.Mode), RunID: r.ID}
+	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: job.Namespace, Name: job.ResultsName,
+		Labels: r.Labels(), Cluster: c, Log: say})
 }, NodeTimeout(time.Minute))

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/intent"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
@@ -51,13 +52,6 @@ func (c cell) want() string {
 	return "deny"
 }
 
-// resolver makes an intended request one the clients send (framework/intent).
-var resolver = sync.OnceValue(func() *intent.Resolver {
-	return &intent.Resolver{Discovery: R.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + R.ID}
-})
-
-func toAccess(ns string, q intent.Request) (access.Request, error) { return resolver().Request(ns, q) }
-
 func describe(a intent.Account, q intent.Request) string { return intent.Describe(a.Namespace, q) }
 
 // got is the cell's answer in a few words: "200", "403 Forbidden", "no answer".
@@ -74,9 +68,8 @@ func got(o access.Outcome) string {
 // cause explains a mismatch in one line: the bindings that grant the request
 // (found through the API) when it was allowed or should have been, else what
 // came back instead.
-func cause(ctx context.Context, a intent.Account, c cell, allowed bool, answer string) string {
-	q, _ := toAccess(a.Namespace, c.req)
-	grants, err := rbac.Grants(ctx, R.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
+func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q access.Request, allowed bool, answer string) string {
+	grants, err := rbac.Grants(ctx, cs, a.Namespace, a.Name, q.Check())
 	granted := "granted by " + strings.Join(grants, "; ")
 	switch {
 	case err != nil:
@@ -94,10 +87,10 @@ func cause(ctx context.Context, a intent.Account, c cell, allowed bool, answer s
 }
 
 // record puts the cell in the report and returns its cause when it is a mismatch.
-func record(ctx context.Context, a intent.Account, c cell, client, answer string, allowed, ok bool) string {
+func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q access.Request, client, answer string, allowed, ok bool) string {
 	why := ""
 	if !ok {
-		why = cause(ctx, a, c, allowed, answer)
+		why = cause(ctx, cs, a, c, q, allowed, answer)
 	}
 	AddReportEntry(report.IntentEntry, report.IntentCell{ServiceAccount: a.Namespace + "/" + a.Name, Request: describe(a, c.req),
 		Client: client, Want: c.want(), Got: answer, OK: ok, Cause: why}, ReportEntryVisibilityNever)
@@ -127,42 +120,45 @@ func describeAccount(a intent.Account) {
 		cells = append(cells, cell{allow: false, req: q})
 	}
 	Describe(fmt.Sprintf("ServiceAccount %s/%s", a.Namespace, a.Name), Ordered, ContinueOnFailure, func() {
+		fw := fixture.New(suiteRun, say)
 		targets := map[string]access.Target{}
+		var resolver *intent.Resolver // an intended request as the clients send it
 		BeforeAll(func(ctx SpecContext) {
+			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID}
 			var list []*corev1.Pod
 			for _, m := range methods() {
-				p := pods.ProbePod(R, pods.RunProbeInput{Namespace: a.Namespace, Name: R.Name("verify", a.Name, m.Name()),
-					ServiceAccount: a.Name, Image: R.Image(m.Name()), Command: pods.ProbeCommand(m.Name())})
+				p := pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: a.Namespace, Name: fw.Name("verify", a.Name, m.Name()),
+					ServiceAccount: a.Name, Image: fw.Image(m.Name()), Command: pods.ProbeCommand(m.Name())})
 				targets[m.Name()] = access.Target{Namespace: p.Namespace, Pod: p.Name}
-				DeferCleanup(func(ctx SpecContext) { Expect(pods.Delete(ctx, R, p.Namespace, p.Name)).To(Succeed()) })
+				DeferCleanup(func(ctx SpecContext) { Expect(pods.Delete(ctx, fw.Run, p.Namespace, p.Name)).To(Succeed()) })
 				list = append(list, p)
 			}
-			Expect(pods.CreateAll(ctx, R, list...)).To(Succeed())
+			Expect(pods.CreateAll(ctx, fw.Run, list...)).To(Succeed())
 		})
 
 		for _, c := range cells {
 			for _, m := range methods() {
 				It(fmt.Sprintf("%s %s with %s from inside a pod", c.may(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
-					q, err := toAccess(a.Namespace, c.req)
+					q, err := resolver.Request(a.Namespace, c.req)
 					Expect(err).NotTo(HaveOccurred())
-					o, err := m.Do(ctx, R, targets[m.Name()], q)
+					o, err := m.Do(ctx, fw.Run, targets[m.Name()], q)
 					Expect(err).NotTo(HaveOccurred())
 					matcher := access.BeForbiddenFor(user, q)
 					if c.allow {
 						matcher = access.BeAllowed()
 					}
 					ok, _ := matcher.Match(o)
-					why := record(ctx, a, c, m.Name(), got(o), o.Allowed(), ok)
+					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), o.Allowed(), ok)
 					Expect(o).To(matcher, why)
 				})
 			}
 			It(fmt.Sprintf("%s %s in a SubjectAccessReview", c.may(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
-				q, err := toAccess(a.Namespace, c.req)
+				q, err := resolver.Request(a.Namespace, c.req)
 				Expect(err).NotTo(HaveOccurred())
-				allowed, err := rbac.CanIAs(ctx, R.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
+				allowed, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
 				Expect(err).NotTo(HaveOccurred())
 				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
-				why := record(ctx, a, c, "sar", answer, allowed, allowed == c.allow)
+				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, allowed, allowed == c.allow)
 				Expect(allowed).To(Equal(c.allow), "SubjectAccessReview for %s: %s; %s", user, answer, why)
 			})
 		}
