@@ -89,16 +89,17 @@ timed() {
 }
 minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
-# rough NAME: what a step takes on a new 2-core machine with empty caches, as measured
-# (README, "Cold start").
+# rough NAME: what a step took on a new 2-core machine with empty caches (README,
+# "Time": measured 2026-11-28).
 rough() {
   case $1 in
-    kubernetes*) echo "about 14 min" ;;
-    coredns*) echo "about 6 min" ;;
-    etcd*) echo "about 2 min" ;;
-    containerd* | kube-router*) echo "about 2 min" ;;
-    "Debian base"*) echo "about 1-2 min" ;;
-    "node image"*) echo "about 1 min" ;;
+    kubernetes*) echo "about 22 min" ;;
+    coredns*) echo "about 4.5 min" ;;
+    containerd*) echo "about 3 min" ;;
+    kube-router*) echo "about 3 min" ;;
+    etcd* | crictl* | "pause + go"*) echo "about 1 min" ;;
+    "Debian base"*) echo "3-4 min beside the Go builds" ;;
+    "suite image"*) echo "about 1.5 min" ;;
     *) echo "under a minute" ;;
   esac
 }
