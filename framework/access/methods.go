@@ -24,6 +24,9 @@ type Method interface {
 	// Do makes q from inside t and reports what came back; the error is for a
 	// failed exec, not for an API refusal.
 	Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error)
+	// DoAll makes qs from inside t one after another in one exec, and answers
+	// each in order (Batch).
+	DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer
 }
 
 // Methods are the guide's methods in its order.
@@ -54,7 +57,10 @@ NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
 
 // CurlScript is CurlPreamble, then one curl whose last output line is the HTTP
 // status.
-func CurlScript(method, path, body string) string {
+func CurlScript(method, path, body string) string { return CurlPreamble + curlLine(method, path, body) }
+
+// curlLine is the curl of CurlScript, without the preamble.
+func curlLine(method, path, body string) string {
 	data := ""
 	if body != "" {
 		ctype := "application/json"
@@ -63,7 +69,7 @@ func CurlScript(method, path, body string) string {
 		}
 		data = fmt.Sprintf(" -H 'Content-Type: %s' --data '%s'", ctype, strings.ReplaceAll(body, "'", `'\''`))
 	}
-	return CurlPreamble + `curl -sS --connect-timeout 5 --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
+	return `curl -sS --connect-timeout 5 --max-time 20 --cacert $CACERT --header "Authorization: Bearer $TOKEN" -X ` + method + data +
 		` -w '\n%{http_code}' "$APISERVER` + path + `"`
 }
 
@@ -73,6 +79,14 @@ func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, e
 		return Outcome{}, err
 	}
 	return withEgressPolicies(ctx, r, t, ParseCurl(q, res)), nil
+}
+
+func (Curl) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+	cmds := make([]string, len(qs))
+	for i, q := range qs {
+		cmds[i] = curlLine(q.HTTPMethod(), q.URL(), q.Body)
+	}
+	return shellBatch(ctx, r, t, qs, CurlPreamble, cmds, ParseCurl)
 }
 
 // withEgressPolicies adds to an outcome without an HTTP answer the NetworkPolicies
@@ -169,6 +183,10 @@ func (Python) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome,
 	return withEgressPolicies(ctx, r, t, parseJSONProbe("python", q, res)), nil
 }
 
+func (Python) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+	return probeBatch(ctx, r, t, "python", qs, "python3", "/app/inpod_request.py")
+}
+
 // Go is the guide's Method 4: client-go, rest.InClusterConfig.
 type Go struct{}
 
@@ -186,6 +204,10 @@ func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, err
 	return withEgressPolicies(ctx, r, t, parseJSONProbe("go", q, res)), nil
 }
 
+func (Go) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+	return probeBatch(ctx, r, t, "go", qs, "/app/inpod-request")
+}
+
 // Kubectl is the guide's Method 5: kubectl inside the pod, in-cluster config.
 // Raw sends exactly q's one request (kubectl get/delete --raw PATH) instead of the
 // command a user would type, which may make other requests first (kubectl logs
@@ -196,15 +218,28 @@ type Kubectl struct{ Raw bool }
 func (Kubectl) Name() string { return "kubectl" }
 
 func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
-	cmd := KubectlCommand(q)
-	if k.Raw {
-		cmd = KubectlRawCommand(q)
-	}
-	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", strings.Replace(cmd, "kubectl ", "kubectl "+kubectlVerbosity+" ", 1))
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", k.command(q))
 	if err != nil {
 		return Outcome{}, err
 	}
 	return withEgressPolicies(ctx, r, t, ParseKubectl(q, res)), nil
+}
+
+func (k Kubectl) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+	cmds := make([]string, len(qs))
+	for i, q := range qs {
+		cmds[i] = k.command(q)
+	}
+	return shellBatch(ctx, r, t, qs, "", cmds, ParseKubectl)
+}
+
+// command is q's kubectl command line, with -v=6.
+func (k Kubectl) command(q Request) string {
+	cmd := KubectlCommand(q)
+	if k.Raw {
+		cmd = KubectlRawCommand(q)
+	}
+	return strings.Replace(cmd, "kubectl ", "kubectl "+kubectlVerbosity+" ", 1)
 }
 
 // KubectlCommand is the kubectl command line a user would type for q.

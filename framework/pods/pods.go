@@ -199,7 +199,12 @@ type ExecResult struct {
 // Exec runs cmd in the pod's first container, bounded by the run's API timeout.
 // The error is for a failed exec itself; a command's non-zero exit is in ExitCode.
 func Exec(ctx context.Context, r *run.Run, ns, pod string, cmd ...string) (ExecResult, error) {
-	cctx, cancel := r.Ctx(ctx)
+	return ExecWithin(ctx, r, r.Config.APITimeout, ns, pod, cmd...)
+}
+
+// ExecWithin is Exec bounded by d: for a command that makes several requests.
+func ExecWithin(ctx context.Context, r *run.Run, d time.Duration, ns, pod string, cmd ...string) (ExecResult, error) {
+	cctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var out, errb bytes.Buffer
 	err := r.Proxy.Client().Resources().ExecInPod(cctx, ns, pod, "", cmd, &out, &errb)
@@ -212,9 +217,9 @@ func Exec(ctx context.Context, r *run.Run, ns, pod string, cmd ...string) (ExecR
 		res.ExitCode = exit.ExitStatus()
 		return res, nil
 	case cctx.Err() != nil:
-		return res, fmt.Errorf("exec %q in %s/%s: no answer within %s (stdout %q, stderr %q)", strings.Join(cmd, " "), ns, pod, r.Config.APITimeout, lines.Clip(res.Stdout, 300), lines.Clip(res.Stderr, 300))
+		return res, fmt.Errorf("exec %q in %s/%s: no answer within %s (stdout %q, stderr %q)", lines.Clip(strings.Join(cmd, " "), 300), ns, pod, d, lines.Clip(res.Stdout, 300), lines.Clip(res.Stderr, 300))
 	default:
-		return res, fmt.Errorf("exec %q in %s/%s: %w", strings.Join(cmd, " "), ns, pod, err)
+		return res, fmt.Errorf("exec %q in %s/%s: %w", lines.Clip(strings.Join(cmd, " "), 300), ns, pod, err)
 	}
 }
 

@@ -143,22 +143,24 @@ func (f *methodFixture) witness(q access.Request) string {
 }
 
 // describeIntentCells adds, to a method's container, one spec per request of the
-// guide intent.
-func describeIntentCells(fixtureOf func() *methodFixture, do func(SpecContext, string, access.Request) access.Outcome) {
+// guide intent; the requests go in the container's batch.
+func describeIntentCells(fixtureOf func() *methodFixture, batch *access.Batch) {
 	for _, c := range guideCells() {
-		It(c.title(), Label(c.guards()...), func(ctx SpecContext) {
+		sa := intentProbe[c.id()]
+		p := batch.Add(sa, func() (access.Request, error) {
 			f := fixtureOf()
 			names := f.intentNamespaces()
-			ns := names[c.account.Namespace]
 			q := c.req
 			if n, ok := names[q.Namespace]; ok {
 				q.Namespace = n
 			}
-			req, err := f.resolver.Request(ns, q)
-			Expect(err).NotTo(HaveOccurred())
+			return f.resolver.Request(names[c.account.Namespace], q)
+		})
+		It(c.title(), Label(c.guards()...), func() {
+			f := fixtureOf()
+			out := plannedOutcome(f, p)
+			req := out.Request
 			By(fmt.Sprintf("%s:%d: %s %s", guideIntent.Path, c.req.Line, map[bool]string{true: "allow", false: "deny"}[c.allow], req))
-			sa := intentProbe[c.id()]
-			out := do(ctx, sa, req)
 			if !c.allow {
 				Expect(out).To(access.BeForbiddenFor(f.user(sa), req))
 				return

@@ -48,14 +48,17 @@ var _ = Describe("The API from inside a pod", func() {
 		Describe(methodTitles[name], Label("method:"+name, "rbac", report.MethodTableLabel, faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
 			fw := newFramework()
 			var f *methodFixture
-			BeforeAll(func(ctx SpecContext) { f = setupMethod(ctx, fw, m, m.Name()) })
+			// The requests of this container's specs, one exec per probe pod.
+			batch := &access.Batch{Method: m}
+			BeforeAll(func(ctx SpecContext) {
+				f = setupMethod(ctx, fw, m, m.Name())
+				batch.Run(ctx, fw.Run, f.probes)
+			})
 
-			do := func(ctx SpecContext, sa string, q access.Request) access.Outcome {
-				out, err := m.Do(ctx, fw.Run, f.probes[sa], q)
-				Expect(err).NotTo(HaveOccurred())
-				recordAccess(sa, out, scope(q, f.other))
-				return out
+			plan := func(sa string, build func() access.Request) *access.Planned {
+				return batch.Add(sa, func() (access.Request, error) { return build(), nil })
 			}
+			outcome := func(p *access.Planned) access.Outcome { return plannedOutcome(f, p) }
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
 
 			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
@@ -100,24 +103,26 @@ var _ = Describe("The API from inside a pod", func() {
 				}
 			})
 
+			watch := func() access.Request { return access.Request{Verb: "watch", Resource: "pods", Namespace: f.main} }
+			podReaderWatch, defaultWatch := plan(saPodReader, watch), plan(saDefault, watch)
 			It("lets pod-reader watch pods in its namespace: HTTP 200 and the stream's ADDED events", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				out := do(ctx, saPodReader, access.Request{Verb: "watch", Resource: "pods", Namespace: f.main})
+				out := outcome(podReaderWatch)
 				Expect(out).To(access.BeAllowed())
 				Expect(out.Body).To(SatisfyAll(ContainSubstring(`"ADDED"`), ContainSubstring(f.logPod)), "the watch stream")
 			})
 
 			It("refuses the default ServiceAccount watching pods: 403 Forbidden naming it, watch, pods", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
-				q := access.Request{Verb: "watch", Resource: "pods", Namespace: f.main}
-				Expect(do(ctx, saDefault, q)).To(access.BeForbiddenFor(f.user(saDefault), q))
+				out := outcome(defaultWatch)
+				Expect(out).To(access.BeForbiddenFor(f.user(saDefault), out.Request))
 			})
 
-			describeIntentCells(func() *methodFixture { return f }, do)
+			describeIntentCells(func() *methodFixture { return f }, batch)
 
 			deployment := "managed-" + name
 			for _, step := range []struct{ verb, body string }{
 				{"create", ""}, {"update", ""}, {"patch", `{"metadata":{"labels":{"patched":"yes"}}}`}, {"delete", ""},
 			} {
-				It("lets deployment-manager "+step.verb+" a Deployment", Label(faults.GuardDeploymentManager, faults.GuardAPIReachable), func(ctx SpecContext) {
+				p := plan(saDeployer, func() access.Request {
 					q := access.Request{Verb: step.verb, Group: "apps", Resource: "deployments", Namespace: f.main, Body: step.body}
 					switch step.verb {
 					case "create":
@@ -127,7 +132,10 @@ var _ = Describe("The API from inside a pod", func() {
 					default:
 						q.Name = deployment
 					}
-					Expect(do(ctx, saDeployer, q)).To(access.BeAllowed())
+					return q
+				})
+				It("lets deployment-manager "+step.verb+" a Deployment", Label(faults.GuardDeploymentManager, faults.GuardAPIReachable), func() {
+					Expect(outcome(p)).To(access.BeAllowed())
 				})
 			}
 
@@ -142,6 +150,16 @@ var _ = Describe("The API from inside a pod", func() {
 		})
 	}
 })
+
+// plannedOutcome is a batched request's outcome, recorded for the report; the
+// spec's log names the exec that produced it.
+func plannedOutcome(f *methodFixture, p *access.Planned) access.Outcome {
+	out, exec, err := p.Result()
+	Expect(err).NotTo(HaveOccurred())
+	By("answered by " + exec)
+	recordAccess(p.Account, out, scope(out.Request, f.other))
+	return out
+}
 
 // deploymentBody is a Deployment with no replicas: the specs are about the API's
 // answer, not about running its pods.

@@ -6,7 +6,8 @@
 // job, the suite image too), `inpodctl job` (the in-cluster Job), `inpodctl
 // sonobuoy` (the suite as a Sonobuoy plugin), `inpodctl manifests`
 // (manifests/job/workspaces.yaml), `inpodctl cleanup [--run-id ID]` (deletes
-// what earlier, killed runs labelled), `inpodctl leftovers` (lists it).
+// what earlier, killed runs labelled), `inpodctl leftovers` (lists it), `inpodctl
+// load REF...` (loads local images into the kind cluster: bench's upstream images).
 package main
 
 import (
@@ -29,8 +30,8 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "verify" {
 		os.Exit(verify(os.Args[2:]))
 	}
-	if len(os.Args) < 2 || (os.Args[1] != "cleanup" && (len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")))) {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | verify -f FILE [-methods m,...]")
+	if len(os.Args) < 2 || (os.Args[1] != "cleanup" && os.Args[1] != "load" && (len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")))) {
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | load REF... | verify -f FILE [-methods m,...]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -94,6 +95,14 @@ func do(ctx context.Context, verb string) error {
 		}
 		_, err = os.Stdout.Write(data)
 		return err
+	case "load":
+		in, err := run.KindInput(cfg, run.ResolveImages(ctx, cfg), say)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		return cluster.LoadImages(ctx, in, os.Args[2:]...)
 	case "down":
 		in, err := run.KindInput(cfg, run.ResolveImages(ctx, cfg), say)
 		if err != nil {
@@ -101,5 +110,5 @@ func do(ctx context.Context, verb string) error {
 		}
 		return cluster.DeleteKind(in.Name, in.Kubeconfig, say)
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy, manifests, cleanup or leftovers)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy, manifests, cleanup, leftovers or load)", verb)
 }

@@ -4,6 +4,9 @@ The guide's own app.py covers "list pods"; this covers the other verbs and
 resources its RBAC rules are about.
 
     python3 inpod_request.py METHOD PATH [BODY-JSON]
+    python3 inpod_request.py batch METHOD PATH BODY-JSON|"" ...
+        several requests, one after another in the order given, one JSON line
+        each: the client's import and configuration are paid once
 """
 import json
 import sys
@@ -40,7 +43,19 @@ def request(method, path, body):
         return {"error": "%s: %s" % (type(e).__name__, e)}
 
 
+def batch(args):
+    if not args or len(args) % 3:
+        print('usage: inpod_request.py batch METHOD PATH BODY-JSON|"" ...', file=sys.stderr)
+        sys.exit(2)
+    for i in range(0, len(args), 3):
+        body = json.loads(args[i + 2]) if args[i + 2] else None
+        print(json.dumps(request(args[i].upper(), args[i + 1], body)), flush=True)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "batch":
+        batch(sys.argv[2:])
+        return
     if len(sys.argv) < 3:
         print("usage: inpod_request.py METHOD PATH [BODY-JSON]", file=sys.stderr)
         sys.exit(2)

@@ -6,6 +6,9 @@
 //	inpod-request sleep                    keep the container running
 //	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
 //	                                       (PATH may carry a query: ?watch=1&timeoutSeconds=1)
+//	inpod-request batch METHOD PATH BODY-JSON|"" ...
+//	                                       several requests, one after another in
+//	                                       the order given, one JSON line each
 //	inpod-request loop PATH SECONDS        GET PATH every SECONDS with one long-lived
 //	                                       client, one JSON line each: the code, and the
 //	                                       iat/exp/jti of the token the client sent (read
@@ -57,12 +60,28 @@ func main() {
 		loop(os.Args[2], os.Args[3], os.Args[1] == "loop-static")
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "batch" {
+		batch(os.Args[2:])
+		return
+	}
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: inpod-request sleep | METHOD PATH [BODY-JSON]")
+		fmt.Fprintln(os.Stderr, "usage: inpod-request sleep | METHOD PATH [BODY-JSON] | batch METHOD PATH BODY-JSON|\"\" ...")
 		os.Exit(2)
 	}
 	out := do(strings.ToUpper(os.Args[1]), os.Args[2], strings.Join(os.Args[3:], " "))
 	_ = json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// batch answers each (METHOD, PATH, BODY) triple with one JSON line, in order.
+func batch(args []string) {
+	if len(args) == 0 || len(args)%3 != 0 {
+		fmt.Fprintln(os.Stderr, "usage: inpod-request batch METHOD PATH BODY-JSON|\"\" ...")
+		os.Exit(2)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	for i := 0; i < len(args); i += 3 {
+		_ = enc.Encode(do(strings.ToUpper(args[i]), args[i+1], args[i+2]))
+	}
 }
 
 func do(method, path, body string) outcome {
