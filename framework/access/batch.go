@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -104,7 +105,7 @@ func probeBatch(ctx context.Context, r *run.Run, t Target, method string, qs []R
 	answers := make([]Answer, len(qs))
 	got := make([]bool, len(qs))
 	for i, l := range strings.Split(strings.TrimRight(res.Stdout, "\n"), "\n") {
-		if i < len(qs) && strings.HasPrefix(l, "{") {
+		if i < len(qs) && json.Valid([]byte(l)) { // a line cut short is no answer
 			answers[i].Outcome = parseJSONProbe(method, qs[i], pods.ExecResult{Stdout: l, Stderr: res.Stderr, ExitCode: res.ExitCode})
 			got[i] = true
 		}
@@ -125,12 +126,21 @@ func missing(got []bool, err error, res pods.ExecResult) []error {
 		case err != nil:
 			errs[i] = err
 		default:
-			errs[i] = fmt.Errorf("the batch exec ended (exit %d) before answering request %d: %s", res.ExitCode, i+1,
-				lines.Clip(lines.LastN(res.Stderr, 3)+lines.LastN(res.Stdout, 3), 400))
+			errs[i] = cutShort{fmt.Sprintf("the batch exec ended (exit %d) before answering request %d: %s", res.ExitCode, i+1,
+				lines.Clip(lines.LastN(res.Stderr, 3)+lines.LastN(res.Stdout, 3), 400))}
 		}
 	}
 	return errs
 }
+
+// cutShort is a request a batch exec did not answer although the exec itself
+// reported no error: its output stream ended early (seen on a loaded node).
+type cutShort struct{ msg string }
+
+func (c cutShort) Error() string { return c.msg }
+
+// idempotent requests may be made again: reads, and writes with dryRun=All.
+func idempotent(q Request) bool { return q.HTTPMethod() == "GET" || q.DryRun }
 
 // Batch gathers the requests a container's specs make from its probe pods so that
 // each pod makes all of its requests in one exec, in the order they were added,
@@ -210,6 +220,24 @@ func (b *Batch) runOne(ctx context.Context, r *run.Run, targets map[string]Targe
 	}
 	start := time.Now()
 	answers := b.Method.DoAll(ctx, r, t, qs)
+	// A stream that ended early: the unanswered requests, if each may be made
+	// again, go once more in a second exec; any other keeps its error.
+	var again []int
+	for i, a := range answers {
+		if _, cut := a.Err.(cutShort); cut && idempotent(qs[i]) {
+			again = append(again, i)
+		}
+	}
+	retried := map[int]bool{}
+	if len(again) > 0 {
+		retry := make([]Request, len(again))
+		for k, i := range again {
+			retry[k] = qs[i]
+		}
+		for k, a := range b.Method.DoAll(ctx, r, t, retry) {
+			answers[again[k]], retried[again[k]] = a, true
+		}
+	}
 	var policies *string // read once, for the first outcome without an HTTP answer
 	for i, p := range made {
 		p.answer = answers[i]
@@ -222,6 +250,9 @@ func (b *Batch) runOne(ctx context.Context, r *run.Run, targets map[string]Targe
 		}
 		p.exec = fmt.Sprintf("%s: request %d of %d made by %s in pod %s/%s, started %s, took %s",
 			name, i+1, len(qs), b.Method.Name(), t.Namespace, t.Pod, start.Format("15:04:05.000"), time.Since(start).Round(time.Millisecond))
+		if retried[i] {
+			p.exec += " (made again in a second exec: the first one's output ended before its answer)"
+		}
 	}
 }
 

@@ -87,6 +87,30 @@ func ProbePod(r *run.Run, in RunProbeInput) *corev1.Pod {
 	return p
 }
 
+// placeholderGate keeps a Placeholder pod from ever being scheduled.
+const placeholderGate = "inpod.io/placeholder"
+
+// Placeholder is a pod that exists and never runs: a scheduling gate holds it
+// back, so it costs the node nothing (no sandbox, no container, no network) while
+// requests about it — get, list, a dry-run delete — are answered as for any pod.
+func Placeholder(r *run.Run, ns, name, image string) *corev1.Pod {
+	p := ProbePod(r, RunProbeInput{Namespace: ns, Name: name, Image: image})
+	p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: placeholderGate}}
+	return p
+}
+
+// CreatePlaceholders creates Placeholder pods; nothing to wait for.
+func CreatePlaceholders(ctx context.Context, r *run.Run, list ...*corev1.Pod) error {
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	for _, p := range list {
+		if _, err := r.Proxy.Clientset().CoreV1().Pods(p.Namespace).Create(cctx, p, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("create placeholder pod %s/%s: %w", p.Namespace, p.Name, err)
+		}
+	}
+	return nil
+}
+
 // Create creates pod and waits until it is Ready.
 func Create(ctx context.Context, r *run.Run, pod *corev1.Pod) (*corev1.Pod, error) {
 	cctx, cancel := r.Ctx(ctx)

@@ -31,7 +31,8 @@ const (
 
 // methodFixture is what one method's specs share, created once: three namespaces
 // (main: the guide's Roles; cluster: pod-reader bound to the cluster-pod-reader
-// ClusterRole; other: a bystander pod), and one probe pod per ServiceAccount.
+// ClusterRole; other: a bystander pod), one probe pod per ServiceAccount, the
+// log-source pod, and victim and bystander as placeholders (pods.Placeholder).
 type methodFixture struct {
 	*fixture.Framework
 	method                  access.Method
@@ -107,13 +108,11 @@ func setupMethod(ctx context.Context, fw *fixture.Framework, m access.Method, pu
 	f.logLine = "inpod log line " + fw.ID
 	f.logPod, f.victim, f.bystand = "log-source", "victim", "bystander"
 	curl := fw.Image("curl")
-	extra := []*corev1.Pod{
-		pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.main, Name: f.logPod, Image: curl,
-			Command: []string{"sh", "-c", "echo '" + f.logLine + "'; exec sleep 3600"}}),
-		pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.main, Name: f.victim, Image: curl}),
-		pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.other, Name: f.bystand, Image: curl}),
-	}
-	list := extra
+	// victim (deleted with dryRun=All) and bystander (listed) need only exist.
+	Expect(pods.CreatePlaceholders(ctx, fw.Run, pods.Placeholder(fw.Run, f.main, f.victim, curl),
+		pods.Placeholder(fw.Run, f.other, f.bystand, curl))).To(Succeed())
+	list := []*corev1.Pod{pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: f.main, Name: f.logPod, Image: curl,
+		Command: []string{"sh", "-c", "echo '" + f.logLine + "'; exec sleep 3600"}})}
 	for sa, p := range all {
 		f.probes[sa] = access.Target{Namespace: p.Namespace, Pod: p.Name}
 		list = append(list, p)

@@ -144,7 +144,7 @@ func (f *methodFixture) witness(q access.Request) string {
 
 // describeIntentCells adds, to a method's container, one spec per request of the
 // guide intent; the requests go in the container's batch.
-func describeIntentCells(fixtureOf func() *methodFixture, batch *access.Batch) {
+func describeIntentCells(fixtureOf func() *methodFixture, batch *access.Batch, labels func(...string) Labels) {
 	for _, c := range guideCells() {
 		sa := intentProbe[c.id()]
 		p := batch.Add(sa, func() (access.Request, error) {
@@ -156,7 +156,7 @@ func describeIntentCells(fixtureOf func() *methodFixture, batch *access.Batch) {
 			}
 			return f.resolver.Request(names[c.account.Namespace], q)
 		})
-		It(c.title(), Label(c.guards()...), func() {
+		It(c.title(), labels(c.guards()...), func() {
 			f := fixtureOf()
 			out := plannedOutcome(f, p)
 			req := out.Request

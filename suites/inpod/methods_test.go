@@ -1,6 +1,7 @@
 package inpod_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -45,15 +46,20 @@ func listedName(method, pod string) string {
 var _ = Describe("The API from inside a pod", func() {
 	for _, m := range access.Methods {
 		name := m.Name()
-		Describe(methodTitles[name], Label("method:"+name, "rbac", report.MethodTableLabel, faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
+		Describe(methodTitles[name], Label("method:"+name, "rbac", faults.GuardSelfTestBeforeAll), Ordered, ContinueOnFailure, func() {
 			fw := newFramework()
 			var f *methodFixture
 			// The requests of this container's specs, one exec per probe pod.
 			batch := &access.Batch{Method: m}
+			var more []func(context.Context, *methodFixture) // kubectl: can-i's execs
 			BeforeAll(func(ctx SpecContext) {
 				f = setupMethod(ctx, fw, m, m.Name())
 				batch.Run(ctx, fw.Run, f.probes)
+				for _, run := range more {
+					run(ctx, f)
+				}
 			})
+			table := func(l ...string) Labels { return Label(append(l, report.MethodTableLabel)...) }
 
 			plan := func(sa string, build func() access.Request) *access.Planned {
 				return batch.Add(sa, func() (access.Request, error) { return build(), nil })
@@ -61,7 +67,7 @@ var _ = Describe("The API from inside a pod", func() {
 			outcome := func(p *access.Planned) access.Outcome { return plannedOutcome(f, p) }
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
 
-			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
+			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", table(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saDefault], false)
 				Expect(err).NotTo(HaveOccurred())
 				out := strings.ReplaceAll(res.Stdout+res.Stderr, `\"`, `"`)
@@ -79,7 +85,7 @@ var _ = Describe("The API from inside a pod", func() {
 				Expect(out).To(ContainSubstring(access.ForbiddenMessage(f.user(saDefault), "list", "pods", "")))
 			})
 
-			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
+			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", table(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saPodReader], true)
 				Expect(err).NotTo(HaveOccurred())
 				if res.ExitCode != 0 || !strings.Contains(res.Stdout, listedName(name, f.logPod)) {
@@ -105,18 +111,18 @@ var _ = Describe("The API from inside a pod", func() {
 
 			watch := func() access.Request { return access.Request{Verb: "watch", Resource: "pods", Namespace: f.main} }
 			podReaderWatch, defaultWatch := plan(saPodReader, watch), plan(saDefault, watch)
-			It("lets pod-reader watch pods in its namespace: HTTP 200 and the stream's ADDED events", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
+			It("lets pod-reader watch pods in its namespace: HTTP 200 and the stream's ADDED events", table(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := outcome(podReaderWatch)
 				Expect(out).To(access.BeAllowed())
 				Expect(out.Body).To(SatisfyAll(ContainSubstring(`"ADDED"`), ContainSubstring(f.logPod)), "the watch stream")
 			})
 
-			It("refuses the default ServiceAccount watching pods: 403 Forbidden naming it, watch, pods", Label(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
+			It("refuses the default ServiceAccount watching pods: 403 Forbidden naming it, watch, pods", table(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := outcome(defaultWatch)
 				Expect(out).To(access.BeForbiddenFor(f.user(saDefault), out.Request))
 			})
 
-			describeIntentCells(func() *methodFixture { return f }, batch)
+			describeIntentCells(func() *methodFixture { return f }, batch, table)
 
 			deployment := "managed-" + name
 			for _, step := range []struct{ verb, body string }{
@@ -134,18 +140,20 @@ var _ = Describe("The API from inside a pod", func() {
 					}
 					return q
 				})
-				It("lets deployment-manager "+step.verb+" a Deployment", Label(faults.GuardDeploymentManager, faults.GuardAPIReachable), func() {
+				It("lets deployment-manager "+step.verb+" a Deployment", table(faults.GuardDeploymentManager, faults.GuardAPIReachable), func() {
 					Expect(outcome(p)).To(access.BeAllowed())
 				})
 			}
 
 			if name == "kubectl" {
-				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
+				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", table(faults.GuardAPIReachable), func(ctx SpecContext) {
 					t := f.probes[saPodReader]
 					res, err := podsExec(ctx, fw, t, "kubectl", "--token=invalid", "get", "pods")
 					Expect(err).NotTo(HaveOccurred())
 					Expect(access.ParseKubectl(listPods(f.main), res)).To(access.BeUnauthorized())
 				})
+				// kubectl auth can-i asks from the same pods.
+				more = append(more, describeCanI(fw, func() *methodFixture { return f }))
 			}
 		})
 	}

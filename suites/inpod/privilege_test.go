@@ -1,6 +1,7 @@
 package inpod_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -247,12 +248,12 @@ var canIMatrix = []accessCheck{
 		map[string]bool{saClusterPod: true}},
 }
 
-var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:kubectl"), Ordered, ContinueOnFailure, func() {
-	fw := newFramework()
-	var f *methodFixture
+// describeCanI adds to the kubectl container, whose pods it asks from, the specs
+// of kubectl auth can-i; what it returns makes their execs once the fixture is
+// built: for each account, can-i for every row of canIMatrix in one exec and the
+// real requests in another, the accounts' pods at once.
+func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(context.Context, *methodFixture) {
 	accounts := []string{saDefault, saPodReader, saNSReader, saDeployer, saClusterPod}
-	// What each account's pod answered: can-i for every row of canIMatrix in one
-	// exec, the real requests in another; the accounts' pods at once.
 	inside := map[string][]pods.ExecResult{}
 	insideErr := map[string][]error{}
 	realBatch := map[string]*access.Batch{}
@@ -260,17 +261,17 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 	for _, sa := range accounts {
 		realBatch[sa] = &access.Batch{Method: access.Kubectl{Raw: true}}
 		for _, c := range canIMatrix {
-			realPlanned[sa] = append(realPlanned[sa], realBatch[sa].Add(sa, func() (access.Request, error) { return c.q(f.main, f.other), nil }))
+			realPlanned[sa] = append(realPlanned[sa], realBatch[sa].Add(sa, func() (access.Request, error) {
+				f := fixtureOf()
+				return c.q(f.main, f.other), nil
+			}))
 		}
 	}
-	BeforeAll(func(ctx SpecContext) {
-		f = setupMethod(ctx, fw, access.Kubectl{}, "can-i")
+	run := func(ctx context.Context, f *methodFixture) {
 		var mu sync.Mutex
-		var wg sync.WaitGroup
+		var execs []func()
 		for _, sa := range accounts {
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
+			execs = append(execs, func() {
 				var cmds []string
 				for _, c := range canIMatrix {
 					cmds = append(cmds, canICommand(c.q(f.main, f.other)))
@@ -279,84 +280,89 @@ var _ = Describe("kubectl auth can-i", Label("rbac", "troubleshooting", "method:
 				mu.Lock()
 				inside[sa], insideErr[sa] = res, errs
 				mu.Unlock()
-			}()
-			go func() {
-				defer wg.Done()
-				realBatch[sa].Run(ctx, fw.Run, f.probes)
-			}()
+			}, func() { realBatch[sa].Run(ctx, fw.Run, f.probes) })
+		}
+		var wg sync.WaitGroup
+		for _, e := range execs {
+			wg.Go(e)
 		}
 		wg.Wait()
-	})
-
-	canIGuards := map[string][]string{
-		saDefault:    {faults.GuardDefaultForbidden},
-		saPodReader:  {faults.GuardPodReaderBinding, faults.GuardPodReaderScope},
-		saNSReader:   {faults.GuardNamespaceReader},
-		saDeployer:   {faults.GuardDeploymentManager},
-		saClusterPod: {faults.GuardClusterPodReader},
 	}
-	for _, sa := range []string{saDefault, saPodReader, saNSReader, saDeployer, saClusterPod} {
-		It("agrees with the real requests for "+sa+": can-i --as from outside, can-i inside the pod, and the request itself", Label(canIGuards[sa]...), func(ctx SpecContext) {
-			user := f.user(sa)
-			saNS, saName := f.main, sa
-			if sa == saClusterPod {
-				saNS, saName = f.cluster, saPodReader
+	Describe("kubectl auth can-i", Label("troubleshooting"), func() {
+		var f *methodFixture
+		BeforeEach(func() { f = fixtureOf() })
+
+		canIGuards := map[string][]string{
+			saDefault:    {faults.GuardDefaultForbidden},
+			saPodReader:  {faults.GuardPodReaderBinding, faults.GuardPodReaderScope},
+			saNSReader:   {faults.GuardNamespaceReader},
+			saDeployer:   {faults.GuardDeploymentManager},
+			saClusterPod: {faults.GuardClusterPodReader},
+		}
+		for _, sa := range accounts {
+			It("agrees with the real requests for "+sa+": can-i --as from outside, can-i inside the pod, and the request itself", Label(canIGuards[sa]...), func(ctx SpecContext) {
+				user := f.user(sa)
+				saNS, saName := f.main, sa
+				if sa == saClusterPod {
+					saNS, saName = f.cluster, saPodReader
+				}
+				for i, c := range canIMatrix {
+					q := c.q(f.main, f.other)
+					want := c.allowed[sa]
+					check := q.Check()
+
+					fromOutside, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), saNS, saName, check)
+					Expect(err).NotTo(HaveOccurred())
+					Expect(fromOutside).To(Equal(want), "kubectl auth can-i %s --as=%s says %s; the guide's RBAC says %s", check, user, yesNo(fromOutside), yesNo(want))
+
+					Expect(insideErr[sa][i]).NotTo(HaveOccurred())
+					res := inside[sa][i]
+					Expect(strings.TrimSpace(res.Stdout)).To(Equal(yesNo(want)),
+						"inside the pod, %s says %q; the guide's RBAC says %s (stderr %s)", canICommand(q), strings.TrimSpace(res.Stdout), yesNo(want), res.Stderr)
+
+					real, exec, err := realPlanned[sa][i].Result()
+					Expect(err).NotTo(HaveOccurred())
+					By(fmt.Sprintf("%s: answered by %s", q, exec))
+					Expect(real.ConnError).To(BeEmpty())
+					switch {
+					case want && q.Name == "absent":
+						// Authorized, and there is no such object: exactly 404 NotFound.
+						Expect(real).To(access.BeNotFound(q), "%s", q)
+					case want:
+						Expect(real).To(access.BeAllowed(), "%s", q)
+					default:
+						Expect(real).To(access.BeForbiddenFor(user, q))
+					}
+				}
+			})
+		}
+
+		It("lists pod-reader's rules with can-i --list --as from outside: the guide's pods and pods/log rules", Label(faults.GuardPodReaderBinding), func(ctx SpecContext) {
+			cs, err := rbac.As(fw.Proxy.RESTConfig(), f.user(saPodReader))
+			Expect(err).NotTo(HaveOccurred())
+			rules, err := rbac.Rules(ctx, cs, f.main)
+			if apierrors.IsForbidden(err) && fw.Config.Provider == config.ProviderInCluster {
+				Skip("the in-cluster runner holds no impersonate permission (least privilege), which can-i --list --as needs; the in-pod can-i --list spec covers the rules")
 			}
-			for i, c := range canIMatrix {
-				q := c.q(f.main, f.other)
-				want := c.allowed[sa]
-				check := q.Check()
-
-				fromOutside, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), saNS, saName, check)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(fromOutside).To(Equal(want), "kubectl auth can-i %s --as=%s says %s; the guide's RBAC says %s", check, user, yesNo(fromOutside), yesNo(want))
-
-				Expect(insideErr[sa][i]).NotTo(HaveOccurred())
-				res := inside[sa][i]
-				Expect(strings.TrimSpace(res.Stdout)).To(Equal(yesNo(want)),
-					"inside the pod, %s says %q; the guide's RBAC says %s (stderr %s)", canICommand(q), strings.TrimSpace(res.Stdout), yesNo(want), res.Stderr)
-
-				real, exec, err := realPlanned[sa][i].Result()
-				Expect(err).NotTo(HaveOccurred())
-				By(fmt.Sprintf("%s: answered by %s", q, exec))
-				Expect(real.ConnError).To(BeEmpty())
-				switch {
-				case want && q.Name == "absent":
-					// Authorized, and there is no such object: exactly 404 NotFound.
-					Expect(real).To(access.BeNotFound(q), "%s", q)
-				case want:
-					Expect(real).To(access.BeAllowed(), "%s", q)
-				default:
-					Expect(real).To(access.BeForbiddenFor(user, q))
+			Expect(err).NotTo(HaveOccurred())
+			var pods, logs []string
+			for _, r := range rules {
+				for _, res := range r.Resources {
+					switch res {
+					case "pods":
+						pods = append(pods, r.Verbs...)
+					case "pods/log":
+						logs = append(logs, r.Verbs...)
+					}
 				}
 			}
+			Expect(pods).To(ContainElements("get", "list", "watch"), "can-i --list says no to get/list/watch pods (it lists %v)", pods)
+			Expect(logs).To(ContainElement("get"), "can-i --list says no to get pods/log (it lists %v)", logs)
+			Expect(pods).NotTo(ContainElements("create", "delete"), "can-i --list says yes to writing pods (%v)", pods)
 		})
-	}
-
-	It("lists pod-reader's rules with can-i --list --as from outside: the guide's pods and pods/log rules", Label(faults.GuardPodReaderBinding), func(ctx SpecContext) {
-		cs, err := rbac.As(fw.Proxy.RESTConfig(), f.user(saPodReader))
-		Expect(err).NotTo(HaveOccurred())
-		rules, err := rbac.Rules(ctx, cs, f.main)
-		if apierrors.IsForbidden(err) && fw.Config.Provider == config.ProviderInCluster {
-			Skip("the in-cluster runner holds no impersonate permission (least privilege), which can-i --list --as needs; the in-pod can-i --list spec covers the rules")
-		}
-		Expect(err).NotTo(HaveOccurred())
-		var pods, logs []string
-		for _, r := range rules {
-			for _, res := range r.Resources {
-				switch res {
-				case "pods":
-					pods = append(pods, r.Verbs...)
-				case "pods/log":
-					logs = append(logs, r.Verbs...)
-				}
-			}
-		}
-		Expect(pods).To(ContainElements("get", "list", "watch"), "can-i --list says no to get/list/watch pods (it lists %v)", pods)
-		Expect(logs).To(ContainElement("get"), "can-i --list says no to get pods/log (it lists %v)", logs)
-		Expect(pods).NotTo(ContainElements("create", "delete"), "can-i --list says yes to writing pods (%v)", pods)
 	})
-})
+	return run
+}
 
 var _ = Describe("kubectl auth can-i --list inside a pod", Label("rbac", "troubleshooting", "method:kubectl"), func() {
 	fw := newFramework()
