@@ -117,7 +117,7 @@ selftest: cluster-up ## Baseline, then each fault of framework/faults.Registry: 
 	  go run ./framework/cmd/selftest
 
 .PHONY: bench
-bench: cluster-up ## Non-slow suite serial and with 4 processes, median of 3, on a warm cluster → reports/bench.md.
+bench: cluster-up ## Non-slow suite (serial, 4 processes) beside upstream e2e.test's [sig-auth] specs, median of 3, one cluster → reports/bench.md (BENCH_BASELINE=DIR: before/after).
 	bash scripts/bench.sh
 
 .PHONY: soak

@@ -6,11 +6,16 @@
 # specs, pods created (from the API server's request counter), time per spec and
 # the inpod/upstream ratio. Writes reports/bench.md. BENCH_UPSTREAM=0 leaves
 # upstream out (its e2e.test is otherwise built once from the Go module proxy:
-# scripts/images/upstream-e2e.sh).
+# scripts/images/upstream-e2e.sh). BENCH_BASELINE=DIR adds a mode "baseline": the
+# serial suite of another checkout (an earlier commit), for before/after.
 source "$(dirname "$0")/lib-kube.sh"
 RUNS=${BENCH_RUNS:-3}
 MODES=${BENCH_MODES:-serial parallel upstream}
 [ "${BENCH_UPSTREAM:-1}" = 0 ] && MODES=${MODES//upstream/}
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  [ -d "$BENCH_BASELINE/suites/inpod" ] || { echo "bench: BENCH_BASELINE=$BENCH_BASELINE is no inpod checkout" >&2; exit 1; }
+  MODES="baseline $MODES"
+fi
 UPSTREAM_FOCUS='\[sig-auth\] (ServiceAccounts|SubjectReview|SelfSubjectReview) '
 UPSTREAM_SKIP='\[Slow\]|\[Serial\]|\[Disruptive\]|\[Flaky\]|\[Feature:|\[Alpha\]'
 E2E=$INPOD_CACHE/bin/$K8S_VERSION/upstream-e2e
@@ -43,6 +48,7 @@ for i in $(seq 1 "$RUNS"); do
     start=$(date +%s.%N)
     case $mode in
       serial) suite "$dir" ;;
+      baseline) ROOT=$BENCH_BASELINE suite "$dir" ;;
       parallel) suite "$dir" --procs=4 ;;
       upstream) upstream "$dir" ;;
     esac || { echo "bench: $mode run $i failed; see $dir/ginkgo.log" >&2; exit 1; }
@@ -67,6 +73,9 @@ ratio=
 if [ -n "${med[upstream]:-}" ] && [ -n "${med[serial]:-}" ]; then
   ratio=$(awk -v a="${med[serial]}" -v b="${med[upstream]}" 'BEGIN {printf "%.2f", a / b}')
   table+="\ninpod serial / upstream (medians): **$ratio** (upstream: e2e.test $K8S_VERSION --ginkgo.focus='$UPSTREAM_FOCUS' --ginkgo.skip='$UPSTREAM_SKIP')\n"
+  if [ -n "${med[baseline]:-}" ]; then
+    table+="baseline (commit $(git -C "$BENCH_BASELINE" rev-parse --short HEAD)) / upstream: **$(awk -v a="${med[baseline]}" -v b="${med[upstream]}" 'BEGIN {printf "%.2f", a / b}')**\n"
+  fi
 fi
 mkdir -p "$REPORT_DIR"
 printf "# inpod bench (%s, %s cores, %s runs each, interleaved)\n\n$table" "$(date -u +%F)" "$(nproc)" "$RUNS" | tee "$REPORT_DIR/bench.md"
