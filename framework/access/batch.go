@@ -76,6 +76,12 @@ func splitShellBatch(n int, res pods.ExecResult) ([]pods.ExecResult, []bool) {
 	got := make([]bool, n)
 	stderr := map[int]string{}
 	idx := stderrSection.FindAllStringSubmatchIndex(res.Stderr, -1)
+	// What the preamble said (e.g. cat: .../token: No such file or directory)
+	// belongs to every command run after it.
+	preamble := res.Stderr
+	if len(idx) > 0 {
+		preamble = res.Stderr[:idx[0][0]]
+	}
 	for k, m := range idx {
 		i, _ := strconv.Atoi(res.Stderr[m[2]:m[3]])
 		end := len(res.Stderr)
@@ -88,7 +94,7 @@ func splitShellBatch(n int, res pods.ExecResult) ([]pods.ExecResult, []bool) {
 		i, _ := strconv.Atoi(m[1])
 		code, _ := strconv.Atoi(m[3])
 		if i < n {
-			results[i] = pods.ExecResult{Stdout: m[2], Stderr: stderr[i], ExitCode: code}
+			results[i] = pods.ExecResult{Stdout: m[2], Stderr: preamble + stderr[i], ExitCode: code}
 			got[i] = true
 		}
 	}

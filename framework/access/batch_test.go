@@ -79,3 +79,16 @@ func TestShellBatchCutShortNamesTheUnanswered(t *testing.T) {
 		t.Errorf("request 2: %v", errs[1])
 	}
 }
+
+// The preamble's complaints (a token file that is not there) reach every request.
+func TestShellBatchPreambleStderrReachesEachRequest(t *testing.T) {
+	q := Request{Verb: "list", Resource: "pods"}
+	res := runLocally(t, shellBatchScript("TOKEN=$(cat /nonexistent/token)\n", []string{`exit 77`, `exit 77`}))
+	results, got := splitShellBatch(2, res)
+	for i := range results {
+		o := ParseCurl(q, results[i])
+		if !got[i] || !strings.Contains(o.ConnError, "/nonexistent/token") || !strings.Contains(o.ConnError, "curl exit 77") {
+			t.Errorf("request %d: %v", i+1, o)
+		}
+	}
+}
