@@ -26,6 +26,15 @@ if [[ " $MODES " == *" upstream "* ]]; then
   "$INPODCTL" load $(cat "$E2E/images") || { echo "bench: cannot load agnhost/busybox into the cluster" >&2; exit 1; }
 fi
 
+# Like upstream's e2e.test, the suite runs precompiled: its build is not timed.
+# SUITE=./suites/inpod/inpod.test (ginkgo runs it in its package folder).
+precompile() {
+  (cd "$1" && go test -c -o suites/inpod/inpod.test ./suites/inpod) || { echo "bench: cannot compile the suite in $1" >&2; exit 1; }
+}
+precompile "$ROOT"
+[ -n "${BENCH_BASELINE:-}" ] && precompile "$BENCH_BASELINE"
+export SUITE=./suites/inpod/inpod.test
+
 pod_posts() {
   "$KUBECTL" get --raw /metrics 2>/dev/null |
     awk '/^apiserver_request_total\{/ && /resource="pods"/ && /verb="POST"/ && /subresource=""/ {s += $NF} END {printf "%d", s}'

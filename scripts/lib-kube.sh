@@ -51,5 +51,5 @@ suite() {
   shift
   mkdir -p "$dir"
   (cd "$ROOT" && REPORT_DIR=$dir "$GINKGO" run --label-filter='!slow' --silence-skips \
-    --json-report=report.json --output-dir="$dir" "$@" ./suites/inpod >"$dir/ginkgo.log" 2>&1)
+    --json-report=report.json --output-dir="$dir" "$@" "${SUITE:-./suites/inpod}" >"$dir/ginkgo.log" 2>&1)
 }

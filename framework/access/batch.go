@@ -59,6 +59,29 @@ func RunScripts(ctx context.Context, r *run.Run, t Target, preamble string, scri
 	return results, missing(got, err, res)
 }
 
+// RunReadOnlyScripts is RunScripts for scripts that change nothing (kubectl auth
+// can-i, reads): those left unanswered by a stream that ended early run once more,
+// in a second exec; again[i] says that script's result is from the second.
+func RunReadOnlyScripts(ctx context.Context, r *run.Run, t Target, preamble string, scripts []string) (results []pods.ExecResult, errs []error, again []bool) {
+	results, errs = RunScripts(ctx, r, t, preamble, scripts)
+	again = make([]bool, len(scripts))
+	var idx []int
+	var retry []string
+	for i, err := range errs {
+		if _, cut := err.(cutShort); cut {
+			idx, retry = append(idx, i), append(retry, scripts[i])
+		}
+	}
+	if len(retry) == 0 {
+		return results, errs, again
+	}
+	res2, errs2 := RunScripts(ctx, r, t, preamble, retry)
+	for k, i := range idx {
+		results[i], errs[i], again[i] = res2[k], errs2[k], true
+	}
+	return results, errs, again
+}
+
 // shellBatchScript frames each command's stdout and stderr with its index, and its
 // exit code after its stdout.
 func shellBatchScript(preamble string, cmds []string) string {

@@ -28,12 +28,12 @@ type Workspace struct {
 
 // Method fixture purposes: each gets three namespaces (setupMethod in
 // suites/inpod/fixture_test.go): P, P-cluster and P-other.
-var methodPurposes = append(slices.Clone(config.Methods), "can-i")
+var methodPurposes = slices.Clone(config.Methods)
 
 // Workspaces lists every namespace purpose of the suite, the slow specs' included.
 var Workspaces = func() []Workspace {
 	var ws []Workspace
-	for _, p := range []string{"smoke", "tokens", "forensics", "automount", "least-privilege", "can-i-list", "expiry", "rotation"} {
+	for _, p := range []string{"smoke", "tokens", "forensics", "automount", "least-privilege", "expiry", "rotation"} {
 		ws = append(ws, Workspace{Purpose: p})
 	}
 	for _, p := range methodPurposes {
