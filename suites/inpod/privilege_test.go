@@ -383,8 +383,8 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 				}
 			}
 			t := f.probes[saPodReader]
-			Expect(verbs).To(HaveKeyWithValue("pods", "[get list watch]"), "kubectl auth can-i --list in pod %s/%s:\n%s", t.Namespace, t.Pod, list.Stdout)
-			Expect(verbs).To(HaveKeyWithValue("pods/log", "[get]"), "kubectl auth can-i --list in pod %s/%s:\n%s", t.Namespace, t.Pod, list.Stdout)
+			Expect(verbs).To(HaveKeyWithValue("pods", "[get list watch]"), "can-i --list says no to get/list/watch pods inside pod %s/%s; it lists:\n%s", t.Namespace, t.Pod, list.Stdout)
+			Expect(verbs).To(HaveKeyWithValue("pods/log", "[get]"), "can-i --list says no to get pods/log inside pod %s/%s; it lists:\n%s", t.Namespace, t.Pod, list.Stdout)
 		})
 	})
 	return run
