@@ -64,22 +64,36 @@ func RunScripts(ctx context.Context, r *run.Run, t Target, preamble string, scri
 // in a second exec; again[i] says that script's result is from the second.
 func RunReadOnlyScripts(ctx context.Context, r *run.Run, t Target, preamble string, scripts []string) (results []pods.ExecResult, errs []error, again []bool) {
 	results, errs = RunScripts(ctx, r, t, preamble, scripts)
-	again = make([]bool, len(scripts))
+	again = askAgain(scripts, errs, func(string) bool { return true }, func(idx []int, retry []string) []error {
+		res, errs := RunScripts(ctx, r, t, preamble, retry)
+		for k, i := range idx {
+			results[i] = res[k]
+		}
+		return errs
+	})
+	return results, errs, again
+}
+
+// askAgain finds the items a cut stream left unanswered (errs[i] is cutShort) that
+// may be made again, calls redo with their indexes and the items (one second
+// exec; redo stores its own answers), puts redo's errors in errs and says which
+// items were made again.
+func askAgain[Q any](items []Q, errs []error, repeatable func(Q) bool, redo func(idx []int, retry []Q) []error) []bool {
+	again := make([]bool, len(items))
 	var idx []int
-	var retry []string
+	var retry []Q
 	for i, err := range errs {
-		if _, cut := err.(cutShort); cut {
-			idx, retry = append(idx, i), append(retry, scripts[i])
+		if _, cut := err.(cutShort); cut && repeatable(items[i]) {
+			again[i], idx, retry = true, append(idx, i), append(retry, items[i])
 		}
 	}
 	if len(retry) == 0 {
-		return results, errs, again
+		return again
 	}
-	res2, errs2 := RunScripts(ctx, r, t, preamble, retry)
-	for k, i := range idx {
-		results[i], errs[i], again[i] = res2[k], errs2[k], true
+	for k, err := range redo(idx, retry) {
+		errs[idx[k]] = err
 	}
-	return results, errs, again
+	return again
 }
 
 // shellBatchScript frames each command's stdout and stderr with its index, and its
@@ -251,22 +265,18 @@ func (b *Batch) runOne(ctx context.Context, r *run.Run, targets map[string]Targe
 	answers := b.Method.DoAll(ctx, r, t, qs)
 	// A stream that ended early: the unanswered requests, if each may be made
 	// again, go once more in a second exec; any other keeps its error.
-	var again []int
+	errs := make([]error, len(answers))
 	for i, a := range answers {
-		if _, cut := a.Err.(cutShort); cut && idempotent(qs[i]) {
-			again = append(again, i)
-		}
+		errs[i] = a.Err
 	}
-	retried := map[int]bool{}
-	if len(again) > 0 {
-		retry := make([]Request, len(again))
-		for k, i := range again {
-			retry[k] = qs[i]
+	retried := askAgain(qs, errs, idempotent, func(idx []int, retry []Request) []error {
+		second := b.Method.DoAll(ctx, r, t, retry)
+		out := make([]error, len(idx))
+		for k, i := range idx {
+			answers[i], out[k] = second[k], second[k].Err
 		}
-		for k, a := range b.Method.DoAll(ctx, r, t, retry) {
-			answers[again[k]], retried[again[k]] = a, true
-		}
-	}
+		return out
+	})
 	var policies *string // read once, for the first outcome without an HTTP answer
 	for i, p := range made {
 		p.answer = answers[i]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,5 +91,46 @@ func TestShellBatchPreambleStderrReachesEachRequest(t *testing.T) {
 		if !got[i] || !strings.Contains(o.ConnError, "/nonexistent/token") || !strings.Contains(o.ConnError, "curl exit 77") {
 			t.Errorf("request %d: %v", i+1, o)
 		}
+	}
+}
+
+func TestAskAgainRedoesOnlyCutRepeatableItems(t *testing.T) {
+	items := []string{"read-cut", "write-cut", "read-ok", "read-failed", "read-cut-2"}
+	failed := errors.New("exec failed")
+	errs := []error{cutShort{"cut"}, cutShort{"cut"}, nil, failed, cutShort{"cut"}}
+	repeatable := func(q string) bool { return strings.HasPrefix(q, "read") }
+	var gotIdx []int
+	var gotRetry []string
+	again := askAgain(items, errs, repeatable, func(idx []int, retry []string) []error {
+		gotIdx, gotRetry = idx, retry
+		return []error{nil, cutShort{"cut again"}}
+	})
+	if want := []int{0, 4}; !slices.Equal(gotIdx, want) {
+		t.Fatalf("redo got indexes %v, want %v", gotIdx, want)
+	}
+	if want := []string{"read-cut", "read-cut-2"}; !slices.Equal(gotRetry, want) {
+		t.Fatalf("redo got items %v, want %v", gotRetry, want)
+	}
+	if want := []bool{true, false, false, false, true}; !slices.Equal(again, want) {
+		t.Fatalf("again = %v, want %v", again, want)
+	}
+	if errs[0] != nil || errs[3] != failed {
+		t.Fatalf("errs[0] = %v (want nil: answered the second time), errs[3] = %v (want untouched)", errs[0], errs[3])
+	}
+	if _, cut := errs[1].(cutShort); !cut {
+		t.Fatalf("a cut write must keep its error, got %v", errs[1])
+	}
+	if _, cut := errs[4].(cutShort); !cut {
+		t.Fatalf("a second cut must be reported, got %v", errs[4])
+	}
+}
+
+func TestAskAgainWithNothingCutCallsNoRedo(t *testing.T) {
+	again := askAgain([]string{"a"}, []error{nil}, func(string) bool { return true }, func([]int, []string) []error {
+		t.Fatal("redo called although nothing was cut")
+		return nil
+	})
+	if again[0] {
+		t.Fatal("again[0] set although nothing was cut")
 	}
 }

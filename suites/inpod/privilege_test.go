@@ -381,16 +381,22 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 				By("kubectl auth can-i --list: asked again in a second exec (the first one's output ended before its answer)")
 			}
 			Expect(list.ExitCode).To(BeZero(), "stderr: %s", list.Stderr)
-			verbs := map[string]string{}
+			// Every row about pods or pods/log, by resource: its Verbs column.
+			verbs := map[string][]string{}
 			for _, line := range strings.Split(list.Stdout, "\n") {
 				cols := strings.Fields(line)
 				if len(cols) >= 2 && (cols[0] == "pods" || cols[0] == "pods/log") {
-					verbs[cols[0]] = strings.TrimSpace(line[strings.LastIndex(line, "["):]) // the Verbs column
+					verbs[cols[0]] = append(verbs[cols[0]], strings.TrimSpace(line[strings.LastIndex(line, "["):]))
 				}
 			}
 			t := f.probes[saPodReader]
-			Expect(verbs).To(HaveKeyWithValue("pods", "[get list watch]"), "can-i --list says no to get/list/watch pods inside pod %s/%s; it lists:\n%s", t.Namespace, t.Pod, list.Stdout)
-			Expect(verbs).To(HaveKeyWithValue("pods/log", "[get]"), "can-i --list says no to get pods/log inside pod %s/%s; it lists:\n%s", t.Namespace, t.Pod, list.Stdout)
+			shown := list.Stdout
+			if strings.TrimSpace(shown) == "" {
+				shown = "(nothing on stdout; stderr: " + list.Stderr + ")"
+			}
+			// One row each, exactly these verbs: no create or delete anywhere.
+			Expect(verbs["pods"]).To(Equal([]string{"[get list watch]"}), "can-i --list says no to get/list/watch pods, or yes to more, inside pod %s/%s; it lists:\n%s", t.Namespace, t.Pod, shown)
+			Expect(verbs["pods/log"]).To(Equal([]string{"[get]"}), "can-i --list says no to get pods/log, or yes to more, inside pod %s/%s; it lists:\n%s", t.Namespace, t.Pod, shown)
 		})
 	})
 	return run
