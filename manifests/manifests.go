@@ -5,7 +5,8 @@ package manifests
 
 import "embed"
 
-// FS holds kind/ (with its profiles), guide/, job/ and sonobuoy/.
+// FS holds kind/ (with its profiles), guide/, job/, sonobuoy/ and
+// images/stand-ins.yaml.
 //
-//go:embed kind/*.yaml kind/profiles guide/*.yaml job/*.yaml sonobuoy/*.yaml
+//go:embed kind/*.yaml kind/profiles guide/*.yaml job/*.yaml sonobuoy/*.yaml images/stand-ins.yaml
 var FS embed.FS

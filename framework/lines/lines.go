@@ -33,3 +33,14 @@ func Clip(s string, n int) string {
 	}
 	return s
 }
+
+// Matching is the first line of s that holds sub ("" if none), trimmed; a
+// carriage return (curl's progress meter) ends a line too.
+func Matching(s, sub string) string {
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.Contains(l, sub) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}

@@ -12,6 +12,8 @@ func TestLines(t *testing.T) {
 		{LastN("a", 3), "a"},
 		{Clip(" abcdef ", 3), "abc…"},
 		{Clip("abc", 3), "abc"},
+		{Matching("  % Total\r 100  12\nsh: jq: not found\n", "jq"), "sh: jq: not found"},
+		{Matching("a\nb", "jq"), ""},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -64,6 +64,7 @@ type Summary struct {
 	Facts         []string
 	Failures      []Row
 	Intent        []IntentRow // make verify: one row per ServiceAccount × request
+	Errata        []ErratumRow
 }
 
 // Row is one spec with its state and, if red, its one-line cause.
@@ -108,6 +109,11 @@ func Summarize(reports []types.Report) Summary {
 						accessOrder = append(accessOrder, k)
 					}
 					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
+				case ErratumEntry:
+					var er Erratum
+					if json.Unmarshal([]byte(e.Value.AsJSON), &er) == nil {
+						s.Errata = append(s.Errata, ErratumRow{Erratum: er, State: stateName(sp.State)})
+					}
 				case IntentEntry:
 					var c IntentCell
 					if json.Unmarshal([]byte(e.Value.AsJSON), &c) == nil {
@@ -205,6 +211,7 @@ func (s Summary) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(erratumMarkdown(s.Errata))
 	if len(s.Failures) > 0 {
 		b.WriteString("## Failures\n\n")
 		for _, f := range s.Failures {
@@ -284,6 +291,7 @@ h1 span{color:` + color + `}</style></head><body>`)
 		}
 		b.WriteString("</table>")
 	}
+	b.WriteString(erratumHTML(s.Errata))
 	if len(s.Failures) > 0 {
 		b.WriteString("<h2>Failures</h2><ul>")
 		for _, f := range s.Failures {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Probe images, one per method of the guide, built offline from the Dockerfiles in
 # manifests/images/probe-*:
-#   curl    Debian minbase + curl + jq + ca-certificates
+#   curl    a stand-in for curlimages/curl: Debian minbase + curl + busybox sh, no jq
+#           (manifests/images/stand-ins.yaml)
 #   python  Debian minbase + python3 + python3-kubernetes + the guide's app.py
 #   go      the guide's main.go and inpod's request probe, static, on an empty base
 #   kubectl kubectl built at the cluster's version + a static busybox for sh/sleep
@@ -10,7 +11,9 @@ source "$IMAGES_DIR/rootfs.sh"
 
 PROBES=$ROOT/manifests/probes
 
-curl_image() { dockerfile_image "$IMAGE_PREFIX/probe-curl:offline" probe-curl "$(curl_base)"; }
+curl_image() {
+  dockerfile_image "$IMAGE_PREFIX/probe-curl:offline" probe-curl "$(curl_base)" "$ROOT/manifests/images/probe-curl/entrypoint.sh"
+}
 
 python_image() {
   dockerfile_image "$IMAGE_PREFIX/probe-python:offline" probe-python "$(python_base)" \
@@ -34,3 +37,5 @@ timed "probe curl" curl_image
 timed "probe python" python_image
 timed "probe go" go_image
 timed "probe kubectl" kubectl_image
+# The curl stand-in's config must say what the real image's does.
+(cd "$ROOT" && go run ./framework/cmd/inpodctl standins) >&2 || die "a stand-in differs from manifests/images/stand-ins.yaml"

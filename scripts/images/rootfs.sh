@@ -97,7 +97,7 @@ NODE_PACKAGES=(systemd systemd-sysv dbus conntrack iptables nftables iproute2 et
   iputils-ping util-linux mount bash ca-certificates)
 node_base() { rootfs node minbase "${NODE_PACKAGES[@]}"; }
 kube_proxy_base() { rootfs kube-proxy minbase iptables nftables conntrack kmod; }
-curl_base() { rootfs probe-curl minbase curl jq ca-certificates; }
+curl_base() { rootfs probe-curl minbase curl ca-certificates busybox-static; }
 # python3-cffi-backend is named because debootstrap does not resolve the virtual
 # packages python3-cryptography depends on.
 python_base() { rootfs probe-python minbase python3 python3-kubernetes python3-cffi-backend ca-certificates; }

@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/fixture"
+	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/report"
@@ -68,7 +71,7 @@ var _ = Describe("The API from inside a pod", func() {
 			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
 
 			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", table(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
-				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saDefault], false)
+				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saDefault], "")
 				Expect(err).NotTo(HaveOccurred())
 				out := strings.ReplaceAll(res.Stdout+res.Stderr, `\"`, `"`)
 				if name != "curl" {
@@ -86,17 +89,16 @@ var _ = Describe("The API from inside a pod", func() {
 			})
 
 			It("lists the namespace's pods when the guide's own list-pods code runs as pod-reader (\"Now the API call should work\")", table(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
-				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saPodReader], true)
+				// curl: the API call alone; its `| jq` is the erratum spec's.
+				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saPodReader], "")
 				Expect(err).NotTo(HaveOccurred())
 				if res.ExitCode != 0 || !strings.Contains(res.Stdout, listedName(name, f.logPod)) {
-					// A pipeline hides the API's answer: fetch it without jq for the message.
-					raw, _ := access.RunGuideList(ctx, fw.Run, name, f.probes[saPodReader], false)
 					cause := ""
-					if c := netcheck.Cause(raw.Stdout + raw.Stderr); c != "" {
+					if c := netcheck.Cause(res.Stdout + res.Stderr); c != "" {
 						cause = " — no answer from the API server: " + c + access.EgressPolicies(ctx, fw.Run, f.probes[saPodReader])
 					}
-					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d)%s.\nIts output:\n%s\n%s\nThe API's answer without the pipeline:\n%s\n%s",
-						res.ExitCode, cause, res.Stdout, lines.LastN(res.Stderr, 5), raw.Stdout, lines.LastN(raw.Stderr, 5)))
+					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d)%s.\nIts output:\n%s\n%s",
+						res.ExitCode, cause, res.Stdout, lines.LastN(res.Stderr, 5)))
 				}
 				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.probes[saPodReader].Pod)))
 				Expect(res.Stdout).To(ContainSubstring(listedName(name, f.logPod)))
@@ -108,6 +110,22 @@ var _ = Describe("The API from inside a pod", func() {
 					Expect(res.Stdout).To(ContainSubstring(fmt.Sprintf("Pod: %s, Status: Running", f.logPod)))
 				}
 			})
+
+			if facts, ok, err := images.StandInFor(name); err != nil {
+				It("reads manifests/images/stand-ins.yaml", func() { Fail(err.Error()) })
+			} else if ok {
+				It(fmt.Sprintf("runs in an image with what %s has (%s) and without what it lacks (%s), as manifests/images/stand-ins.yaml records", facts.Image, strings.Join(facts.Present, ", "), strings.Join(facts.Absent, ", ")), Label("image-facts"), func(ctx SpecContext) {
+					res, err := podsExec(ctx, fw, f.probes[saDefault], "sh", "-c", facts.ToolScript())
+					Expect(err).NotTo(HaveOccurred())
+					Expect(facts.ToolMismatches(res.Stdout)).To(BeEmpty(), "image %s (exit %d, stderr %s)", fw.Image(name), res.ExitCode, lines.LastN(res.Stderr, 3))
+				})
+			}
+
+			if name == "curl" {
+				It("finds no jq for Method 2's `| jq .items[].metadata.name` in the guide's curl image (erratum), and the corrected step prints exactly the pods the API lists", Label(report.ErratumLabel, faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
+					methodErratum(ctx, fw, f.probes[saPodReader])
+				})
+			}
 
 			watch := func() access.Request { return access.Request{Verb: "watch", Resource: "pods", Namespace: f.main} }
 			podReaderWatch, defaultWatch := plan(saPodReader, watch), plan(saDefault, watch)
@@ -158,6 +176,43 @@ var _ = Describe("The API from inside a pod", func() {
 		})
 	}
 })
+
+// methodErratum runs Method 2's step as the guide writes it in t's curl image,
+// records what it did as an erratum, and passes only if it failed for want of jq
+// and the corrected step printed the names of exactly the pods the API lists.
+func methodErratum(ctx context.Context, fw *fixture.Framework, t access.Target) {
+	guide, err := access.RunGuideList(ctx, fw.Run, "curl", t, access.GuideJQ)
+	Expect(err).NotTo(HaveOccurred())
+	fixed, err := access.RunGuideList(ctx, fw.Run, "curl", t, access.PodNamesSed)
+	Expect(err).NotTo(HaveOccurred())
+	list, err := fw.Proxy.Clientset().CoreV1().Pods(t.Namespace).List(ctx, metav1.ListOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	var want []string
+	for _, p := range list.Items {
+		want = append(want, p.Name)
+	}
+	got := strings.Fields(fixed.Stdout)
+	slices.Sort(want)
+	slices.Sort(got)
+	evidence := fmt.Sprintf("exit %d", guide.ExitCode)
+	if l := lines.Matching(guide.Stderr, "jq"); l != "" {
+		evidence += ": " + l
+	} else if guide.ExitCode == 0 {
+		evidence += ", printed " + lines.First(guide.Stdout)
+	}
+	AddReportEntry(report.ErratumEntry, report.Erratum{
+		Section:   "Method 2 (\"Now the API call should work\")",
+		Step:      access.GuideCurlList + access.GuideJQ,
+		Image:     fw.Image("curl"),
+		Evidence:  evidence,
+		Corrected: access.GuideCurlList + access.PodNamesSed,
+		Proof:     fmt.Sprintf("%d names, the API's list has %d: %s", len(got), len(want), strings.Join(got, " ")),
+	}, ReportEntryVisibilityNever)
+	Expect(guide.ExitCode).To(Equal(127), "the guide's step no longer fails as the erratum states (%s in %s): jq is there now — retire this erratum", evidence, fw.Image("curl"))
+	Expect(guide.Stderr).To(MatchRegexp(`(^|\n)(sh: )?(\d+: )?jq: not found`), "the guide's step exited 127 for another reason than a missing jq")
+	Expect(got).To(Equal(want), "the corrected step (%s) did not print exactly the pods the API lists in %s; its output:\n%s\n%s",
+		access.PodNamesSed, t.Namespace, fixed.Stdout, lines.LastN(fixed.Stderr, 3))
+}
 
 // plannedOutcome is a batched request's outcome, recorded for the report; the
 // spec's log names the exec that produced it.

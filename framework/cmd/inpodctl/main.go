@@ -7,7 +7,8 @@
 // sonobuoy` (the suite as a Sonobuoy plugin), `inpodctl manifests`
 // (manifests/job/workspaces.yaml), `inpodctl cleanup [--run-id ID]` (deletes
 // what earlier, killed runs labelled), `inpodctl leftovers` (lists it), `inpodctl
-// load REF...` (loads local images into the kind cluster: bench's upstream images).
+// load REF...` (loads local images into the kind cluster: bench's upstream images),
+// `inpodctl standins` (checks the built stand-ins against manifests/images/stand-ins.yaml).
 package main
 
 import (
@@ -31,7 +32,7 @@ func main() {
 		os.Exit(verify(os.Args[2:]))
 	}
 	if len(os.Args) < 2 || (os.Args[1] != "cleanup" && os.Args[1] != "load" && (len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")))) {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | load REF... | verify -f FILE [-methods m,...]")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | load REF... | standins | verify -f FILE [-methods m,...]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,6 +104,8 @@ func do(ctx context.Context, verb string) error {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		return cluster.LoadImages(ctx, in, os.Args[2:]...)
+	case "standins":
+		return checkStandIns(ctx)
 	case "down":
 		in, err := run.KindInput(cfg, run.ResolveImages(ctx, cfg), say)
 		if err != nil {
@@ -110,5 +113,5 @@ func do(ctx context.Context, verb string) error {
 		}
 		return cluster.DeleteKind(in.Name, in.Kubeconfig, say)
 	}
-	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy, manifests, cleanup, leftovers or load)", verb)
+	return fmt.Errorf("unknown command %q (want up, down, images, decide, pull, job, sonobuoy, manifests, cleanup, leftovers, load or standins)", verb)
 }
