@@ -14,17 +14,55 @@ import (
 	"github.com/inpod/inpod/framework/config"
 )
 
-// Published references, each pinned by a version tag: the guide's images where it
-// names one that still publishes version tags, else the image built from the
-// guide's Dockerfile or source. The guide's bitnami/kubectl no longer publishes
-// version tags, so kubectl is alpine/k8s at the cluster's version.
+// KindNodes are the node images kind v0.33.0's release notes list, by digest
+// (v1.37.0 is its default). kind publishes one patch per minor; K8S_VERSION's
+// other patches exist only as the offline node built here.
+var KindNodes = []string{
+	"kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
+	"kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
+	"kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
+}
+
+// KindNode is the published node image for k8sVersion's minor, and its version.
+func KindNode(k8sVersion string) (ref, version string, ok bool) {
+	minor := minorOf(k8sVersion)
+	for _, ref := range KindNodes {
+		tag := strings.TrimPrefix(ref, "kindest/node:")
+		tag, _, _ = strings.Cut(tag, "@")
+		if minorOf(tag) == minor {
+			return ref, tag, true
+		}
+	}
+	return "", "", false
+}
+
+// minorOf is "v1.37" of "v1.37.2".
+func minorOf(v string) string {
+	parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3)
+	if len(parts) < 2 {
+		return v
+	}
+	return "v" + parts[0] + "." + parts[1]
+}
+
+// Published references: the guide's images where it names one that still
+// publishes version tags, else the image built from the guide's Dockerfile or
+// source. The node is kind's published image of k8sVersion's minor (its patch
+// may differ from k8sVersion: kind publishes one per minor). The guide's
+// bitnami/kubectl no longer publishes version tags, so kubectl is alpine/k8s at
+// the node's version — a tag pushed by hand, which lags behind patches: the
+// workflow names one per row (KUBECTL_IMAGE) and checks it exists.
 func Published(k8sVersion string) map[string]string {
+	node, version, ok := KindNode(k8sVersion)
+	if !ok {
+		node, version = "kindest/node:"+k8sVersion, k8sVersion
+	}
 	return map[string]string{
 		"curl":    "curlimages/curl:8.16.0",
 		"python":  "inpod/probe-python:published",
 		"go":      "inpod/probe-go:published",
-		"kubectl": "alpine/k8s:" + strings.TrimPrefix(k8sVersion, "v"),
-		"node":    "kindest/node:" + k8sVersion,
+		"kubectl": "alpine/k8s:" + strings.TrimPrefix(version, "v"),
+		"node":    node,
 	}
 }
 

@@ -29,7 +29,7 @@ func TestAutoFallsBackToOfflineWhenNoRegistryAnswers(t *testing.T) {
 
 func TestAutoUsesPublishedWhenRegistryAnswers(t *testing.T) {
 	s := Resolve(context.Background(), cfg(config.ImagesAuto), func(context.Context, string) error { return nil })
-	if s.Mode != config.ImagesPublished || s.Refs["curl"] != "curlimages/curl:8.16.0" || s.Refs["node"] != "kindest/node:v1.36.3" {
+	if s.Mode != config.ImagesPublished || s.Refs["curl"] != "curlimages/curl:8.16.0" || s.Refs["node"] != KindNodes[1] {
 		t.Fatalf("got %+v", s)
 	}
 }
@@ -67,8 +67,35 @@ func TestEveryPublishedImageIsPinned(t *testing.T) {
 			t.Errorf("%s: %s (%s) is not pinned by a version tag", m, ref, name)
 		}
 	}
-	if got := Published("v1.36.3")["kubectl"]; got != "alpine/k8s:1.36.3" {
-		t.Errorf("kubectl must follow the cluster's version: %s", got)
+	if got := Published("v1.36.3")["kubectl"]; got != "alpine/k8s:1.36.4" {
+		t.Errorf("kubectl must follow the node's version (kind publishes v1.36.4): %s", got)
+	}
+}
+
+// kind publishes one node image per minor: K8S_VERSION's patch maps to it; a
+// minor kind does not list keeps its own tag (and fails to pull, saying so).
+func TestPublishedNodeIsOneKindLists(t *testing.T) {
+	for v, want := range map[string]string{"v1.37.2": KindNodes[0], "v1.37.0": KindNodes[0], "v1.35.4": KindNodes[2], "v1.30.1": "kindest/node:v1.30.1"} {
+		if got := Published(v)["node"]; got != want {
+			t.Errorf("%s: node %s, want %s", v, got, want)
+		}
+	}
+}
+
+// The e2e workflow's published rows are exactly the node images kind lists.
+func TestWorkflowNodesAreKindsList(t *testing.T) {
+	data, err := os.ReadFile("../../.github/workflows/e2e.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if _, ref, ok := strings.Cut(l, "node: "); ok && strings.HasPrefix(ref, "kindest/node:") {
+			got = append(got, strings.TrimSpace(ref))
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(KindNodes, " ") {
+		t.Errorf("workflow rows %q, kind's list %q", got, KindNodes)
 	}
 }
 
