@@ -13,6 +13,8 @@ INPOD_CACHE  ?= $(HOME)/.cache/inpod
 REPORT_DIR   ?= $(CURDIR)/reports
 GINKGO_FLAGS ?=
 SUITE_TIMEOUT ?= 45m
+RELEASE_BUILD ?= local
+VERSION      ?=
 TOOLS        := $(INPOD_CACHE)/tools
 GINKGO       := $(TOOLS)/ginkgo
 
@@ -104,6 +106,11 @@ manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Worksp
 .PHONY: matrix
 matrix: docker tools ## Offline set + non-slow suite on the newest v1.37/v1.36/v1.35, one after the other → reports/matrix.md.
 	LABELS='$(LABELS)' bash scripts/matrix.sh
+
+.PHONY: release
+release: docker ## Publish into REGISTRY=host[:port]/path: inpod's images, inpodctl × 4 platforms + checksums, dist/inpod-job.yaml (images by digest). RELEASE_BUILD=buildx|local.
+	@[ "$(RELEASE_BUILD)" = buildx ] || $(MAKE) --no-print-directory images
+	REGISTRY='$(REGISTRY)' VERSION='$(VERSION)' RELEASE_BUILD='$(RELEASE_BUILD)' bash scripts/release.sh
 
 .PHONY: rehearsal
 rehearsal: docker tools ## Root: loopback registry as Docker's docker.io mirror; make e2e IMAGES=published must pull every image.

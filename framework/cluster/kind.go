@@ -22,6 +22,9 @@ type KindInput struct {
 	Kubeconfig  string // where to keep the cluster's kubeconfig
 	Keep        bool   // Dispose keeps the cluster
 	ProbeImages []string
+	// Mirrors: the node pulls these registries' images (its config must carry
+	// MirrorPatch); probe images under them are neither required locally nor loaded.
+	Mirrors []Mirror
 	Timeout     time.Duration // bound on the cluster becoming usable
 	OfflineDNS  bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
 	Addons      fs.FS         // applied after creation, before the wait for Ready nodes (see AddonsFor); nil = none
@@ -61,7 +64,13 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	if !ImagePresent(ctx, in.NodeImage) {
 		return nil, fmt.Errorf("kind node image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`)", in.NodeImage)
 	}
+	var load []string
 	for _, ref := range in.ProbeImages {
+		if Mirrored(ref, in.Mirrors) {
+			in.Log("%s: pulled by the node (registry mirror), not loaded", ref)
+			continue
+		}
+		load = append(load, ref)
 		if !ImagePresent(ctx, ref) {
 			return nil, fmt.Errorf("probe image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`), or set its *_IMAGE", ref)
 		}
@@ -102,10 +111,16 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 			return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
 		}
 	}
+	if err := writeMirrors(ctx, in.Name, in.Mirrors, in.Log); err != nil {
+		return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
+	}
 	if err := waitUsable(ctx, b, in.Timeout, in.OfflineDNS); err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
 	}
-	if err := kc.loadImages(ctx, in.ProbeImages...); err != nil {
+	if len(load) > 0 {
+		in.Log("loading into the node from the local engine: %s", strings.Join(load, " "))
+	}
+	if err := kc.loadImages(ctx, load...); err != nil {
 		return nil, err
 	}
 	return &kindProxy{base: b, in: in, kind: kc}, nil

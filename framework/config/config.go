@@ -49,6 +49,7 @@ type Config struct {
 	ClusterName string
 	K8sVersion  string
 	NodeImage   string
+	NodeMirrors string // INPOD_NODE_MIRRORS: registries the kind node pulls from (cluster.ParseMirrors)
 	KindConfig  string
 	Profile     string // a cluster profile under manifests/kind/profiles ("" = default)
 	KeepCluster bool
@@ -116,6 +117,7 @@ func (c *Config) settings() []setting {
 			return fmt.Errorf("unknown node flavor %q (want kindest or offline)", v)
 		}, ""},
 		{"kind-config", "INPOD_KIND_CONFIG", "kind cluster config", str(&c.KindConfig), ""},
+		{"node-mirrors", "INPOD_NODE_MIRRORS", "registries the kind node's containerd pulls from, HOST=ENDPOINT,... (ENDPOINT http://@host:PORT = the Docker host); their images are pulled by the node, not loaded", str(&c.NodeMirrors), ""},
 		{"profile", "INPOD_PROFILE", "cluster profile (manifests/kind/profiles/NAME.yaml) of the kind cluster", str(&c.Profile), ""},
 		{"keep-cluster", "KEEP_CLUSTER", "keep the kind cluster after the run", func(v string) error {
 			b, err := parseBool(v)

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 )
 
@@ -68,10 +69,13 @@ func erratumHTML(rows []ErratumRow) string {
 	return b.String() + "</ul>"
 }
 
-// oneLine joins a step's lines (a shell continuation stays readable) and keeps
-// backquotes out of the Markdown code span.
+// oneLine joins a step's continued lines (a backslash-newline and the next
+// line's indentation become one space) and keeps backquotes out of the Markdown
+// code span; spaces inside a line are the step's own and stay.
 func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\\\n", " ")
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+	s = continuation.ReplaceAllString(strings.TrimSpace(s), " ")
+	s = strings.ReplaceAll(s, "\n", "; ")
 	return strings.ReplaceAll(s, "`", "'")
 }
+
+var continuation = regexp.MustCompile(`[ \t]*\\\n[ \t]*`)

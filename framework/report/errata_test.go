@@ -14,7 +14,7 @@ func erratumSpec(state types.SpecState) types.SpecReport {
 		ContainerHierarchyTexts: []string{"curl"},
 		ReportEntries: types.ReportEntries{{Name: ErratumEntry, Value: types.WrapEntryValue(Erratum{
 			Section: "Method 2", Step: "curl ... \\\n  $APISERVER/pods | jq .items[].metadata.name", Image: "curlimages/curl:8.16.0",
-			Evidence: "exit 127: sh: jq: not found", Corrected: "curl ... | sed -n 's/x/y/p'", Proof: "3 names",
+			Evidence: "exit 127: sh: jq: not found", Corrected: "curl ... | sed -n 's/^        \"name\"/y/p'", Proof: "3 names",
 		})}},
 		Failure: types.Failure{Message: "the guide's step no longer fails as the erratum states"},
 	}
@@ -41,7 +41,7 @@ func TestErrataHeadTheSummary(t *testing.T) {
 	if i < 0 || strings.Index(md, "## Methods") < i {
 		t.Fatalf("no Guide errata section before the methods table:\n%s", md)
 	}
-	for _, want := range []string{"`curlimages/curl:8.16.0`", "seen: `exit 127: sh: jq: not found`", "the guide's step: `curl ... $APISERVER/pods | jq .items[].metadata.name`", "fails as the erratum states"} {
+	for _, want := range []string{"`curlimages/curl:8.16.0`", "seen: `exit 127: sh: jq: not found`", "the guide's step: `curl ... $APISERVER/pods | jq .items[].metadata.name`", "fails as the erratum states", "paste instead: `curl ... | sed -n 's/^        \"name\"/y/p'`"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary lacks %q:\n%s", want, md)
 		}

@@ -12,6 +12,7 @@ import (
 	kindv1alpha4 "sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/yaml"
 
+	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/manifests"
 )
 
@@ -54,6 +55,7 @@ type ClusterConfigInput struct {
 	OfflineImage bool   // the node image is inpod's offline one (no kindnet inside)
 	CacheDir     string // where the resolved config and its mounted files are written
 	ClusterName  string
+	Mirrors      bool // the node's containerd reads registry mirrors (cluster.MirrorPatch)
 	Log          func(string, ...any)
 }
 
@@ -103,6 +105,9 @@ func WriteClusterConfig(in ClusterConfigInput) (string, error) {
 				return "", err
 			}
 		}
+	}
+	if in.Mirrors {
+		c.ContainerdConfigPatches = append(c.ContainerdConfigPatches, cluster.MirrorPatch)
 	}
 	out, err := yaml.Marshal(&c)
 	if err != nil {

@@ -54,12 +54,24 @@ func ResolveImages(ctx context.Context, cfg *config.Config) images.Set {
 // PullImages makes the set's node and probe images (and the suite image when
 // suite is not "") present in the local Docker engine, pulling or building the
 // missing ones. Only the published set is pulled; the offline set is built by
-// scripts/images.
-func PullImages(ctx context.Context, set images.Set, suite string, log func(string, ...any)) error {
+// scripts/images. Probe images the kind node pulls itself (INPOD_NODE_MIRRORS)
+// are left to it; the node image is always the engine's.
+func PullImages(ctx context.Context, cfg *config.Config, set images.Set, suite string, log func(string, ...any)) error {
 	if set.Mode != config.ImagesPublished {
 		return fmt.Errorf("the %s image set is built, not pulled (make images)", set.Mode)
 	}
-	refs := append([]string{set.Refs["node"]}, set.Probes()...)
+	mirrors, err := cluster.ParseMirrors(cfg.NodeMirrors)
+	if err != nil {
+		return err
+	}
+	refs := []string{set.Refs["node"]}
+	for _, ref := range set.Probes() {
+		if cluster.Mirrored(ref, mirrors) {
+			log("%s: left to the kind node, which pulls it through its registry mirror", ref)
+			continue
+		}
+		refs = append(refs, ref)
+	}
 	if suite != "" {
 		refs = append(refs, suite)
 	}
@@ -83,12 +95,15 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 			flavor = config.NodeOffline
 		}
 	}
+	mirrors, err := cluster.ParseMirrors(cfg.NodeMirrors)
+	if err != nil {
+		return cluster.KindInput{}, err
+	}
 	kindCfg := cfg.KindConfig
 	var addons fs.FS
 	if kindCfg == "" {
-		var err error
 		kindCfg, err = WriteClusterConfig(ClusterConfigInput{Profile: cfg.Profile, OfflineImage: flavor == config.NodeOffline,
-			CacheDir: cacheDir, ClusterName: cfg.ClusterName, Log: log})
+			CacheDir: cacheDir, ClusterName: cfg.ClusterName, Mirrors: len(mirrors) > 0, Log: log})
 		if err != nil {
 			return cluster.KindInput{}, err
 		}
@@ -105,6 +120,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		Kubeconfig:  filepath.Join(cacheDir, "kind-"+cfg.ClusterName+".kubeconfig"),
 		Keep:        cfg.KeepCluster,
 		ProbeImages: set.Probes(),
+		Mirrors:     mirrors,
 		Timeout:     cfg.PodStartTimeout,
 		OfflineDNS:  flavor == config.NodeOffline,
 		Addons:      addons,

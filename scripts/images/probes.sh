@@ -38,4 +38,4 @@ timed "probe python" python_image
 timed "probe go" go_image
 timed "probe kubectl" kubectl_image
 # The curl stand-in's config must say what the real image's does.
-(cd "$ROOT" && go run ./framework/cmd/inpodctl standins) >&2 || die "a stand-in differs from manifests/images/stand-ins.yaml"
+(cd "$ROOT" && go run ./framework/cmd/inpodctl standins) >/dev/null || die "a stand-in differs from manifests/images/stand-ins.yaml"

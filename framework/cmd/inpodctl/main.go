@@ -8,7 +8,8 @@
 // (manifests/job/workspaces.yaml), `inpodctl cleanup [--run-id ID]` (deletes
 // what earlier, killed runs labelled), `inpodctl leftovers` (lists it), `inpodctl
 // load REF...` (loads local images into the kind cluster: bench's upstream images),
-// `inpodctl standins` (checks the built stand-ins against manifests/images/stand-ins.yaml).
+// `inpodctl standins` (checks the built stand-ins against manifests/images/stand-ins.yaml),
+// `inpodctl release-manifest` (the release asset inpod-job.yaml, images by digest).
 package main
 
 import (
@@ -31,8 +32,11 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "verify" {
 		os.Exit(verify(os.Args[2:]))
 	}
+	if len(os.Args) >= 2 && os.Args[1] == "release-manifest" {
+		os.Exit(releaseManifest(os.Args[2:], os.Stderr))
+	}
 	if len(os.Args) < 2 || (os.Args[1] != "cleanup" && os.Args[1] != "load" && (len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")))) {
-		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | load REF... | standins | verify -f FILE [-methods m,...]")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | load REF... | standins | release-manifest -version V -suite REF -results REF -probe M=REF... | verify -f FILE [-methods m,...]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,7 +74,7 @@ func do(ctx context.Context, verb string) error {
 		if len(os.Args) == 3 {
 			suite = images.Suite(set.Mode, os.Getenv("SUITE_IMAGE"))
 		}
-		return run.PullImages(ctx, set, suite, say)
+		return run.PullImages(ctx, cfg, set, suite, say)
 	case "up":
 		cfg.KeepCluster = true
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)

@@ -11,7 +11,8 @@ import (
 )
 
 // checkStandIns compares each stand-in's built config (docker image inspect)
-// with the facts manifests/images/stand-ins.yaml records of the real image.
+// with the facts manifests/images/stand-ins.yaml records of the real image, and
+// prints "STAND-IN<TAB>PUBLISHED" for each (the rehearsal serves one as the other).
 func checkStandIns(ctx context.Context) error {
 	all, err := images.StandIns()
 	if err != nil {
@@ -31,6 +32,7 @@ func checkStandIns(ctx context.Context) error {
 			bad = append(bad, m...)
 			continue
 		}
+		fmt.Printf("%s\t%s\n", s.StandIn, s.Published)
 		say("stand-in %s matches %s's recorded user %s, entrypoint %v, cmd %v, workdir %s", s.StandIn, s.Image, s.User, s.Entrypoint, s.Cmd, s.Workdir)
 	}
 	if len(bad) > 0 {

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# make release REGISTRY=host[:port]/path [VERSION=v…] [RELEASE_BUILD=local|buildx]
+#
+# Publishes what a user installs inpod from, into REGISTRY, and writes dist/:
+#   inpodctl-{linux,darwin}-{amd64,arm64}, checksums.txt   the CLI, with checksums
+#   images.txt                                             every image the Job runs, by digest
+#   inpod-job.yaml                                         manifests/job, one file, images by digest
+#
+# inpod's own images are suite, probe-python and probe-go; the results container
+# and the curl probe are curlimages/curl, and the kubectl probe alpine/k8s (buildx)
+# or inpod's own kubectl image (local: alpine/k8s has no stand-in here), pinned by
+# the digest the registry serving docker.io names answers.
+#
+# RELEASE_BUILD=buildx (the release workflow): each of inpod's images is built
+# from its published Dockerfile (manifests/job/Dockerfile, manifests/probes/*)
+# for PLATFORMS and pushed by `docker buildx build --push`.
+# RELEASE_BUILD=local (the rehearsal, a machine without buildx or a registry
+# other than REGISTRY): the images built here by scripts/images (single
+# platform, offline build files) are pushed as the release's bytes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${REGISTRY:?make release: REGISTRY=host[:port]/path is required (e.g. ghcr.io/you/inpod, 127.0.0.1:5055/inpod)}"
+: "${VERSION:=$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
+: "${RELEASE_BUILD:=local}"
+: "${PLATFORMS:=linux/amd64,linux/arm64}"
+: "${DIST:=$PWD/dist}"
+: "${K8S_VERSION:=$(cat K8S_VERSION)}"
+: "${CURL_REF:=curlimages/curl:8.16.0}"
+: "${KUBECTL_REF:=$(go run ./framework/cmd/inpodctl images 2>/dev/null | awk '$1 == "kubectl" && $2 ~ /^alpine/ {print $2}')}"
+: "${KUBECTL_REF:=alpine/k8s:${K8S_VERSION#v}}"
+log() { printf '%s release: %s\n' "$(date +%T)" "$*" >&2; }
+die() { printf 'release: %s\n' "$*" >&2; exit 1; }
+start=$SECONDS
+
+case $RELEASE_BUILD in local | buildx) ;; *) die "RELEASE_BUILD=$RELEASE_BUILD: want local or buildx" ;; esac
+[[ $REGISTRY =~ ^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$ ]] || die "REGISTRY=$REGISTRY is not host[:port]/path"
+rm -rf "$DIST" && mkdir -p "$DIST"
+
+# The CLI for four platforms, static, stamped with the version.
+for os in linux darwin; do
+  for arch in amd64 arm64; do
+    CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags "-s -w" -o "$DIST/inpodctl-$os-$arch" ./framework/cmd/inpodctl ||
+      die "go build inpodctl for $os/$arch failed"
+  done
+done
+(cd "$DIST" && sha256sum inpodctl-* >checksums.txt)
+log "inpodctl for linux/darwin × amd64/arm64, checksums in dist/checksums.txt"
+
+# digest_of REF: the manifest digest the registry answers for REF (the engine
+# pulls it first), as NAME@sha256:….
+digest_of() {
+  local ref=$1 name=${1%:*} d
+  docker pull -q "$ref" >/dev/null || die "docker pull $ref failed: the registry serving ${ref%%/*} names does not have it"
+  d=$(docker image inspect --format '{{join .RepoDigests "\n"}}' "$ref" | grep -m1 -F "${name#docker.io/}@" || true)
+  [ -n "$d" ] || die "$ref: the engine recorded no digest from its registry"
+  echo "docker.io/${name#docker.io/}:${ref##*:}@${d#*@}"
+}
+
+# push LOCAL NAME: LOCAL pushed as REGISTRY/NAME:VERSION; prints NAME:VERSION@digest.
+push_local() {
+  local src=$1 dst=$REGISTRY/$2:$VERSION out d
+  docker image inspect "$src" >/dev/null 2>&1 || die "$src is not built here (make images; scripts/images/suite.sh)"
+  docker tag "$src" "$dst"
+  out=$(docker push "$dst") || die "docker push $dst failed"
+  d=$(sed -n 's/.*digest: \(sha256:[0-9a-f]\{64\}\).*/\1/p' <<<"$out" | tail -1)
+  [ -n "$d" ] || die "the registry reported no digest for $dst"
+  echo "$dst@$d"
+}
+
+# push_buildx DOCKERFILE CONTEXT NAME: built for PLATFORMS and pushed.
+push_buildx() {
+  local dst=$REGISTRY/$3:$VERSION meta
+  meta=$(mktemp)
+  docker buildx build --platform "$PLATFORMS" --push --metadata-file "$meta" -f "$1" -t "$dst" "$2" >&2 ||
+    die "docker buildx build of $dst from $1 failed"
+  echo "$dst@$(jq -r '."containerimage.digest"' "$meta")"
+  rm -f "$meta"
+}
+
+declare -A ref
+if [ "$RELEASE_BUILD" = buildx ]; then
+  ref[suite]=$(push_buildx manifests/job/Dockerfile . suite)
+  ref[python]=$(push_buildx manifests/probes/python/Dockerfile.probe manifests/probes/python probe-python)
+  ref[go]=$(push_buildx manifests/probes/go/Dockerfile . probe-go)
+else
+  bash scripts/images/suite.sh
+  ref[suite]=$(push_local inpod/suite:offline suite)
+  ref[python]=$(push_local inpod/probe-python:offline probe-python)
+  ref[go]=$(push_local inpod/probe-go:offline probe-go)
+fi
+ref[curl]=$(digest_of "$CURL_REF")
+if [ "$RELEASE_BUILD" = buildx ]; then
+  ref[kubectl]=$(digest_of "$KUBECTL_REF")
+else
+  ref[kubectl]=$(push_local "inpod/probe-kubectl:$K8S_VERSION" probe-kubectl)
+fi
+ref[results]=${ref[curl]}
+
+for k in suite results curl python go kubectl; do printf '%s\t%s\n' "$k" "${ref[$k]}"; done >"$DIST/images.txt"
+while IFS=$'\t' read -r k r; do log "image $k: $r"; done <"$DIST/images.txt"
+
+go run ./framework/cmd/inpodctl release-manifest -version "$VERSION" -o "$DIST/inpod-job.yaml" \
+  -suite "${ref[suite]}" -results "${ref[results]}" \
+  -probe "curl=${ref[curl]}" -probe "python=${ref[python]}" -probe "go=${ref[go]}" -probe "kubectl=${ref[kubectl]}"
+log "dist/inpod-job.yaml: kubectl apply -f it; done in $((SECONDS - start))s ($RELEASE_BUILD build, version $VERSION)"
