@@ -113,7 +113,7 @@ release: docker ## Publish into REGISTRY=host[:port]/path: inpod's images, inpod
 	REGISTRY='$(REGISTRY)' VERSION='$(VERSION)' RELEASE_BUILD='$(RELEASE_BUILD)' bash scripts/release.sh
 
 .PHONY: rehearsal
-rehearsal: docker tools ## Root: loopback registry as Docker's docker.io mirror; make e2e IMAGES=published must pull every image.
+rehearsal: docker tools ## Root: a local registry, stand-ins, make release into it, a kind node pulling through it: dist/inpod-job.yaml applied, then make e2e IMAGES=published (REHEARSAL_QUICK=1: the Job only, curl specs).
 	bash scripts/published-rehearsal.sh
 
 .PHONY: selftest
@@ -156,8 +156,9 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: test
-test: lint unit ## What CI runs: lint (incl. vet), unit tests, then e2e with the offline images.
+test: lint unit ## What CI runs: lint (incl. vet), unit tests, e2e with the offline images, then the quick rehearsal of the published path (root).
 	$(MAKE) --no-print-directory e2e IMAGES=offline
+	REHEARSAL_QUICK=1 $(MAKE) --no-print-directory rehearsal
 
 .PHONY: clean
 clean: ## Delete everything labelled by inpod runs (RUN_ID=: one run's only), the kind cluster and the reports (caches stay).

@@ -148,7 +148,7 @@ for _ in $(seq 1800); do
 done
 verdict=$("$kubectl" --kubeconfig "$kubeconfig" -n inpod-system get configmap inpod-results -o jsonpath='{.data.verdict} passed={.data.passed} failed={.data.failed} skipped={.data.skipped}' 2>&1 || true)
 log "Job inpod: ${state:-no condition} after $((SECONDS - job_start))s; ConfigMap inpod-system/inpod-results: $verdict"
-if [[ $verdict != PASSED* || $state != *Complete* ]]; then
+if [[ $verdict != passed* || $state != *Complete* ]]; then
   "$kubectl" --kubeconfig "$kubeconfig" -n inpod-system logs job/inpod -c suite --tail=30 >&2 || true
   die "the Job installed from dist/inpod-job.yaml did not pass"
 fi
@@ -162,8 +162,10 @@ if [ -z "$REHEARSAL_QUICK" ]; then
 fi
 
 # Who pulled what: containerd's own log in the node.
+# containerd logs in logfmt: msg="PullImage \"REF\" returns image reference \"sha256:…\"".
 docker exec "$node" journalctl -u containerd --no-pager -o cat 2>/dev/null |
-  grep -E 'PullImage "[^"]+" returns image reference' | sed 's/.*PullImage "\([^"]*\)" returns image reference "\([^"]*\)".*/\1 → \2/' |
+  grep -oE 'PullImage \\?"[^"\\]+\\?" returns image reference \\?"[^"\\]+' |
+  sed -E 's/PullImage \\?"([^"\\]+)\\?" returns image reference \\?"(.*)/\1 → \2/' |
   sort -u >"$REPORT_DIR/rehearsal-pulls.txt" || true
 pulls=$(wc -l <"$REPORT_DIR/rehearsal-pulls.txt")
 log "the node pulled $pulls image(s) itself (containerd journal, reports/rehearsal-pulls.txt):"
