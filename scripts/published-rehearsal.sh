@@ -137,13 +137,20 @@ node=$INPOD_CLUSTER-control-plane
 # The Job, installed from the release asset alone. The label filter is the one
 # edit a user might make; here with a kustomize-free sed on a copy.
 job_yaml=$work/inpod-job.yaml
-sed "s|--ginkgo.label-filter=.*|--ginkgo.label-filter=$REHEARSAL_LABELS|" dist/inpod-job.yaml >"$job_yaml"
+labels_sed=$(printf '%s' "$REHEARSAL_LABELS" | sed 's/[&|\\]/\\&/g')
+sed "s|--ginkgo.label-filter=.*|--ginkgo.label-filter=$labels_sed|" dist/inpod-job.yaml >"$job_yaml"
+grep -qF -- "--ginkgo.label-filter=$REHEARSAL_LABELS" "$job_yaml" || die "could not set the label filter $REHEARSAL_LABELS in the Job"
 log "kubectl apply -f dist/inpod-job.yaml (label filter $REHEARSAL_LABELS)"
 job_start=$SECONDS
 "$kubectl" --kubeconfig "$kubeconfig" apply -f "$job_yaml" >&2
 for _ in $(seq 1800); do
   state=$("$kubectl" --kubeconfig "$kubeconfig" -n inpod-system get job inpod -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type} {end}' 2>/dev/null || true)
   [[ $state == *Complete* || $state == *Failed* ]] && break
+  # The suite ended in error without a report: the results container would wait
+  # for the Job's deadline; say so now.
+  suite_exit=$("$kubectl" --kubeconfig "$kubeconfig" -n inpod-system get pods -l job-name=inpod \
+    -o jsonpath='{.items[0].status.containerStatuses[?(@.name=="suite")].state.terminated.exitCode}' 2>/dev/null || true)
+  if [ -n "$suite_exit" ] && [ "$suite_exit" != 0 ]; then state="suite container exited $suite_exit"; break; fi
   sleep 2
 done
 verdict=$("$kubectl" --kubeconfig "$kubeconfig" -n inpod-system get configmap inpod-results -o jsonpath='{.data.verdict} passed={.data.passed} failed={.data.failed} skipped={.data.skipped}' 2>&1 || true)
@@ -170,9 +177,16 @@ docker exec "$node" journalctl -u containerd --no-pager -o cat 2>/dev/null |
 pulls=$(wc -l <"$REPORT_DIR/rehearsal-pulls.txt")
 log "the node pulled $pulls image(s) itself (containerd journal, reports/rehearsal-pulls.txt):"
 sed 's/^/    /' "$REPORT_DIR/rehearsal-pulls.txt" >&2
-for k in suite curl python go kubectl; do
+used=(suite curl python go kubectl)
+[ -z "$REHEARSAL_QUICK" ] || used=(suite curl) # the quick Job runs the curl specs only
+for k in "${used[@]}"; do
   grep -qF "${ref[$k]}" "$REPORT_DIR/rehearsal-pulls.txt" || die "the node never pulled the $k image ${ref[$k]}"
 done
+# What crossed the wire: the blobs the node fetched, from the registry's access log.
+node_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$node")
+read -r blobs bytes < <(awk -v ip="$node_ip" '$1 == ip && $7 ~ /^\/v2\/.*\/blobs\// && $6 == "\"GET" && $9 == 200 {n++; b += $10} END {print n + 0, b + 0}' "$REPORT_DIR/rehearsal-registry.log")
+log "the node ($node_ip) fetched $blobs blobs, $((bytes / 1048576)) MiB, from the registry (its access log)"
+[ "$blobs" -gt 0 ] || die "the registry's access log shows no blob fetched by the node"
 cat >&2 <<EOF
 $(date +%T) rehearsal: passed in $((SECONDS - start))s. Not rehearsed here, and why:
     - multi-arch images and the published Dockerfiles (manifests/job/Dockerfile, manifests/probes/*):
