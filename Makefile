@@ -144,7 +144,7 @@ lint: ## go vet, gofmt, golangci-lint, shellcheck, actionlint.
 	  { echo "lint: shellcheck is missing (apt-get install shellcheck)"; exit 1; }
 	go vet ./...
 	$(TOOLS)/golangci-lint run ./...
-	shellcheck -x scripts/*.sh scripts/images/*.sh .ci/run manifests/images/node/files/usr/local/bin/entrypoint manifests/images/node/files/kind/bin/*.sh
+	shellcheck -x scripts/*.sh scripts/images/*.sh .ci/run manifests/images/node/files/usr/local/bin/entrypoint manifests/images/node/files/kind/bin/*.sh manifests/images/probe-curl/entrypoint.sh
 	$(TOOLS)/actionlint .github/workflows/*.yaml
 
 .PHONY: unit

@@ -24,12 +24,12 @@ type KindInput struct {
 	ProbeImages []string
 	// Mirrors: the node pulls these registries' images (its config must carry
 	// MirrorPatch); probe images under them are neither required locally nor loaded.
-	Mirrors []Mirror
-	Timeout     time.Duration // bound on the cluster becoming usable
-	OfflineDNS  bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
-	Addons      fs.FS         // applied after creation, before the wait for Ready nodes (see AddonsFor); nil = none
-	APITimeout  time.Duration
-	Log         func(format string, args ...any)
+	Mirrors    []Mirror
+	Timeout    time.Duration // bound on the cluster becoming usable
+	OfflineDNS bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
+	Addons     fs.FS         // applied after creation, before the wait for Ready nodes (see AddonsFor); nil = none
+	APITimeout time.Duration
+	Log        func(format string, args ...any)
 }
 
 type kindProxy struct {

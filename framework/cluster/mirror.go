@@ -33,7 +33,7 @@ func ParseMirrors(s string) ([]Mirror, error) {
 			continue
 		}
 		host, ep, ok := strings.Cut(item, "=")
-		if !ok || host == "" || !(strings.HasPrefix(ep, "http://") || strings.HasPrefix(ep, "https://")) {
+		if !ok || host == "" || (!strings.HasPrefix(ep, "http://") && !strings.HasPrefix(ep, "https://")) {
 			return nil, fmt.Errorf("INPOD_NODE_MIRRORS: %q is not HOST=http(s)://ENDPOINT (e.g. docker.io=http://@host:5055)", item)
 		}
 		out = append(out, Mirror{Host: host, Endpoint: ep})

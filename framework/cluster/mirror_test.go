@@ -22,7 +22,7 @@ func TestMirrored(t *testing.T) {
 	for ref, want := range map[string]bool{
 		"curlimages/curl:8.16.0": true, "docker.io/alpine/k8s:1.37.0": true,
 		"127.0.0.1:5055/inpod/suite@sha256:" + strings.Repeat("a", 64): true,
-		"inpod/probe-go:offline": true, // docker.io/inpod/...: a docker.io name
+		"inpod/probe-go:offline":       true, // docker.io/inpod/...: a docker.io name
 		"registry.k8s.io/pause:3.10.2": false, "localhost/x:1": false, "UPPER/case": false,
 	} {
 		if got := Mirrored(ref, m); got != want {

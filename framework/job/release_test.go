@@ -50,4 +50,3 @@ func TestReleaseManifestRefusesATag(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
-

@@ -33,7 +33,7 @@ func main() {
 		os.Exit(verify(os.Args[2:]))
 	}
 	if len(os.Args) >= 2 && os.Args[1] == "release-manifest" {
-		os.Exit(releaseManifest(os.Args[2:], os.Stderr))
+		os.Exit(releaseManifest(os.Args[2:]))
 	}
 	if len(os.Args) < 2 || (os.Args[1] != "cleanup" && os.Args[1] != "load" && (len(os.Args) > 3 || (len(os.Args) == 3 && (os.Args[1] != "pull" || os.Args[2] != "job")))) {
 		fmt.Fprintln(os.Stderr, "usage: inpodctl up | down | images | decide | pull [job] | job | sonobuoy | manifests | cleanup [--run-id ID] | leftovers | load REF... | standins | release-manifest -version V -suite REF -results REF -probe M=REF... | verify -f FILE [-methods m,...]")

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -14,11 +13,11 @@ import (
 // releaseManifest is `inpodctl release-manifest -version V -suite REF -results
 // REF -probe METHOD=REF... [-o FILE]`: manifests/job as one file with every
 // image by digest (the release asset inpod-job.yaml).
-func releaseManifest(args []string, stderr io.Writer) int {
+func releaseManifest(args []string) int {
 	fs := flag.NewFlagSet("release-manifest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(os.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: inpodctl release-manifest -version V -suite REF -results REF -probe METHOD=REF... [-o FILE]")
+		fmt.Fprintln(os.Stderr, "usage: inpodctl release-manifest -version V -suite REF -results REF -probe METHOD=REF... [-o FILE]")
 	}
 	in := job.ReleaseInput{ProbeImages: map[string]string{}}
 	out := fs.String("o", "-", "file to write (- = stdout)")
@@ -37,12 +36,12 @@ func releaseManifest(args []string, stderr io.Writer) int {
 		return 2
 	}
 	if in.Version == "" || in.SuiteImage == "" || in.ResultsImage == "" || len(in.ProbeImages) != len(config.Methods) {
-		fmt.Fprintf(stderr, "inpodctl release-manifest: -version, -suite, -results and a -probe for each of %s are required\n", strings.Join(config.Methods, ", "))
+		fmt.Fprintf(os.Stderr, "inpodctl release-manifest: -version, -suite, -results and a -probe for each of %s are required\n", strings.Join(config.Methods, ", "))
 		return 2
 	}
 	data, err := job.ReleaseManifest(in)
 	if err != nil {
-		fmt.Fprintln(stderr, "inpodctl release-manifest:", err)
+		fmt.Fprintln(os.Stderr, "inpodctl release-manifest:", err)
 		return 1
 	}
 	if *out == "-" {
@@ -51,7 +50,7 @@ func releaseManifest(args []string, stderr io.Writer) int {
 		err = os.WriteFile(*out, data, 0o644)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "inpodctl release-manifest:", err)
+		fmt.Fprintln(os.Stderr, "inpodctl release-manifest:", err)
 		return 1
 	}
 	return 0
