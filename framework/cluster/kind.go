@@ -24,7 +24,11 @@ type KindInput struct {
 	ProbeImages []string
 	// Mirrors: the node pulls these registries' images (its config must carry
 	// MirrorPatch); probe images under them are neither required locally nor loaded.
-	Mirrors    []Mirror
+	Mirrors []Mirror
+	// NodePulls: a probe image missing from the local engine is pulled by the
+	// node itself (the published set: no `docker save` of pulled images, which
+	// breaks under Docker 29's containerd image store, kind#3795).
+	NodePulls  bool
 	Timeout    time.Duration // bound on the cluster becoming usable
 	OfflineDNS bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
 	Addons     fs.FS         // applied after creation, before the wait for Ready nodes (see AddonsFor); nil = none
@@ -68,6 +72,10 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	for _, ref := range in.ProbeImages {
 		if Mirrored(ref, in.Mirrors) {
 			in.Log("%s: pulled by the node (registry mirror), not loaded", ref)
+			continue
+		}
+		if in.NodePulls && !ImagePresent(ctx, ref) {
+			in.Log("%s: pulled by the node from its registry, not loaded", ref)
 			continue
 		}
 		load = append(load, ref)

@@ -51,11 +51,30 @@ func ResolveImages(ctx context.Context, cfg *config.Config) images.Set {
 	return images.Resolve(ctx, cfg, images.DialProbe, mirrors...)
 }
 
+// builtHere is what of probes the engine must make ready: the images built from
+// a Dockerfile here (images.Built), then loaded. The kind node pulls every other
+// one itself — through its registry mirror, or from its registry.
+func builtHere(probes []string, mirrors []cluster.Mirror, log func(string, ...any)) []string {
+	var refs []string
+	for _, ref := range probes {
+		_, built := images.Built[ref]
+		switch {
+		case cluster.Mirrored(ref, mirrors):
+			log("%s: left to the kind node, which pulls it through its registry mirror", ref)
+		case !built:
+			log("%s: left to the kind node, which pulls it from its registry", ref)
+		default:
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
 // PullImages makes the set's node and probe images (and the suite image when
 // suite is not "") present in the local Docker engine, pulling or building the
 // missing ones. Only the published set is pulled; the offline set is built by
-// scripts/images. Probe images the kind node pulls itself (INPOD_NODE_MIRRORS)
-// are left to it; the node image is always the engine's.
+// scripts/images. Probe images the kind node pulls itself are left to it
+// (builtHere); the node image is always the engine's.
 func PullImages(ctx context.Context, cfg *config.Config, set images.Set, suite string, log func(string, ...any)) error {
 	if set.Mode != config.ImagesPublished {
 		return fmt.Errorf("the %s image set is built, not pulled (make images)", set.Mode)
@@ -65,13 +84,7 @@ func PullImages(ctx context.Context, cfg *config.Config, set images.Set, suite s
 		return err
 	}
 	refs := []string{set.Refs["node"]}
-	for _, ref := range set.Probes() {
-		if cluster.Mirrored(ref, mirrors) {
-			log("%s: left to the kind node, which pulls it through its registry mirror", ref)
-			continue
-		}
-		refs = append(refs, ref)
-	}
+	refs = append(refs, builtHere(set.Probes(), mirrors, log)...)
 	if suite != "" {
 		refs = append(refs, suite)
 	}
@@ -121,6 +134,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		Keep:        cfg.KeepCluster,
 		ProbeImages: set.Probes(),
 		Mirrors:     mirrors,
+		NodePulls:   set.Mode == config.ImagesPublished,
 		Timeout:     cfg.PodStartTimeout,
 		OfflineDNS:  flavor == config.NodeOffline,
 		Addons:      addons,
