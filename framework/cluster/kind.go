@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,9 @@ type KindInput struct {
 	// NodePulls: a probe image missing from the local engine is pulled by the
 	// node itself (the published set: no `docker save` of pulled images, which
 	// breaks under Docker 29's containerd image store, kind#3795).
-	NodePulls  bool
+	NodePulls bool
+	// Built: images built in the run itself; always loaded, never left to the node.
+	Built      []string
 	Timeout    time.Duration // bound on the cluster becoming usable
 	OfflineDNS bool          // CoreDNS serves cluster names only (see ClusterOnlyCorefile)
 	Addons     fs.FS         // applied after creation, before the wait for Ready nodes (see AddonsFor); nil = none
@@ -68,20 +71,9 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	if !ImagePresent(ctx, in.NodeImage) {
 		return nil, fmt.Errorf("kind node image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`)", in.NodeImage)
 	}
-	var load []string
-	for _, ref := range in.ProbeImages {
-		if Mirrored(ref, in.Mirrors) {
-			in.Log("%s: pulled by the node (registry mirror), not loaded", ref)
-			continue
-		}
-		if in.NodePulls && !ImagePresent(ctx, ref) {
-			in.Log("%s: pulled by the node from its registry, not loaded", ref)
-			continue
-		}
-		load = append(load, ref)
-		if !ImagePresent(ctx, ref) {
-			return nil, fmt.Errorf("probe image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`), or set its *_IMAGE", ref)
-		}
+	load, err := in.ToLoad(ctx, in.ProbeImages...)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(in.Kubeconfig), 0o755); err != nil {
 		return nil, err
@@ -124,9 +116,6 @@ func Kind(ctx context.Context, in KindInput) (Proxy, error) {
 	}
 	if err := waitUsable(ctx, b, in.Timeout, in.OfflineDNS); err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", in.Name, err)
-	}
-	if len(load) > 0 {
-		in.Log("loading into the node from the local engine: %s", strings.Join(load, " "))
 	}
 	if err := kc.loadImages(ctx, load...); err != nil {
 		return nil, err
@@ -248,6 +237,34 @@ func waitUsable(ctx context.Context, b *base, timeout time.Duration, offline boo
 		return offlineDNS(ctx, b.clientset, timeout)
 	}
 	return waitDNS(ctx, b.clientset, timeout)
+}
+
+// ToLoad is what of refs must be loaded into the node: an image built in the run
+// (in.Built) always is; one the node pulls itself (through one of in.Mirrors, or,
+// with in.NodePulls, one the local engine does not hold) is left to it, with a
+// line in the log saying so; every other one must be in the local engine.
+func (in KindInput) ToLoad(ctx context.Context, refs ...string) ([]string, error) {
+	if in.Log == nil {
+		in.Log = func(string, ...any) {}
+	}
+	var load []string
+	for _, ref := range refs {
+		built := slices.Contains(in.Built, ref)
+		if !built && Mirrored(ref, in.Mirrors) {
+			in.Log("%s: pulled by the node (registry mirror), not loaded", ref)
+			continue
+		}
+		present := ImagePresent(ctx, ref)
+		if !built && in.NodePulls && !present {
+			in.Log("%s: pulled by the node from its registry, not loaded", ref)
+			continue
+		}
+		if !present {
+			return nil, fmt.Errorf("image %s is not in the local Docker engine; `make e2e` builds the offline set or pulls the published one (`inpodctl pull`), or set its *_IMAGE", ref)
+		}
+		load = append(load, ref)
+	}
+	return load, nil
 }
 
 // LoadImages loads images from the local Docker engine into the kind cluster.

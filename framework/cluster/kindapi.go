@@ -14,11 +14,12 @@ import (
 type kindAPI struct {
 	name     string
 	provider *kindcluster.Provider
+	log      func(string, ...any)
 }
 
 func newKindAPI(name string, log func(string, ...any)) kindAPI {
 	p := kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(kindLogger{log}))
-	return kindAPI{name: name, provider: p}
+	return kindAPI{name: name, provider: p, log: log}
 }
 
 // exists tells whether kind knows a cluster of this name (it has nodes).

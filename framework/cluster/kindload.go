@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
@@ -18,6 +19,9 @@ func (k kindAPI) loadImages(ctx context.Context, refs ...string) error {
 	all, err := k.nodes()
 	if err != nil {
 		return err
+	}
+	if len(refs) > 0 {
+		k.log("loading into the node from the local engine: %s", strings.Join(refs, " "))
 	}
 	for _, ref := range refs {
 		id, err := docker(ctx, 10*time.Second, "image", "inspect", "--format", "{{.Id}}", ref)

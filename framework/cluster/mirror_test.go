@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -36,5 +38,20 @@ func TestHostsTOML(t *testing.T) {
 	want := "server = \"https://registry-1.docker.io\"\n\n[host.\"http://172.18.0.1:5055\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// Images under a mirror are the node's to pull: ToLoad neither asks the local
+// engine for them nor loads them, and says so once each.
+func TestToLoadLeavesMirroredImagesToTheNode(t *testing.T) {
+	var said []string
+	in := KindInput{Mirrors: []Mirror{{Host: "127.0.0.1:5055"}}, Log: func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }}
+	ref := "127.0.0.1:5055/inpod/suite@sha256:" + strings.Repeat("b", 64)
+	got, err := in.ToLoad(context.Background(), ref)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("ToLoad(%s) = %q, %v; want nothing to load", ref, got, err)
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "pulled by the node (registry mirror)") {
+		t.Errorf("log %q, want one line saying the node pulls it", said)
 	}
 }

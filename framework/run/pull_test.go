@@ -27,3 +27,13 @@ func TestBuiltHereLeavesPulledImagesToTheNode(t *testing.T) {
 		t.Errorf("a mirrored image is the node's: %q", mirrored)
 	}
 }
+
+// An image built here is never left to the node, even under a docker.io mirror:
+// no registry holds it.
+func TestBuiltHereKeepsBuiltImagesUnderAMirror(t *testing.T) {
+	pub := images.Published("v1.37.2")
+	got := builtHere([]string{pub["python"], pub["curl"]}, []cluster.Mirror{{Host: "docker.io"}}, func(string, ...any) {})
+	if strings.Join(got, " ") != pub["python"] {
+		t.Errorf("engine makes ready %q, want the built %s only", got, pub["python"])
+	}
+}

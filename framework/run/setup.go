@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/clusterinfo"
@@ -59,12 +61,12 @@ func builtHere(probes []string, mirrors []cluster.Mirror, log func(string, ...an
 	for _, ref := range probes {
 		_, built := images.Built[ref]
 		switch {
+		case built:
+			refs = append(refs, ref)
 		case cluster.Mirrored(ref, mirrors):
 			log("%s: left to the kind node, which pulls it through its registry mirror", ref)
-		case !built:
-			log("%s: left to the kind node, which pulls it from its registry", ref)
 		default:
-			refs = append(refs, ref)
+			log("%s: left to the kind node, which pulls it from its registry", ref)
 		}
 	}
 	return refs
@@ -86,9 +88,18 @@ func PullImages(ctx context.Context, cfg *config.Config, set images.Set, suite s
 	refs := []string{set.Refs["node"]}
 	refs = append(refs, builtHere(set.Probes(), mirrors, log)...)
 	if suite != "" {
-		refs = append(refs, suite)
+		refs = append(refs, builtHere([]string{suite}, mirrors, log)...)
 	}
 	return cluster.PullImages(ctx, cluster.PullInput{Refs: refs, Build: images.Built, Log: log})
+}
+
+// builtSet is what of the set this machine builds: every image of the offline
+// set (scripts/images), the published set's images.Built.
+func builtSet(set images.Set) []string {
+	if set.Mode == config.ImagesOffline {
+		return set.Probes()
+	}
+	return slices.Sorted(maps.Keys(images.Built))
 }
 
 // KindInput turns the configuration into what the kind provider needs.
@@ -135,6 +146,7 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		ProbeImages: set.Probes(),
 		Mirrors:     mirrors,
 		NodePulls:   set.Mode == config.ImagesPublished,
+		Built:       builtSet(set),
 		Timeout:     cfg.PodStartTimeout,
 		OfflineDNS:  flavor == config.NodeOffline,
 		Addons:      addons,

@@ -89,8 +89,8 @@ timed() {
 }
 minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
-# rough NAME: what a step took on a new 2-core machine with empty caches (README,
-# "Time": measured 2026-11-28).
+# rough NAME: what a step took on a new 2-core machine with empty caches (measured
+# 2026-11-28).
 rough() {
   case $1 in
     kubernetes*) echo "about 22 min" ;;

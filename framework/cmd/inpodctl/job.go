@@ -30,8 +30,9 @@ func jobTimeout() (time.Duration, error) {
 }
 
 // jobInput prepares the cluster for an in-cluster run. On kind (the default
-// provider) it brings the cluster up and loads the suite image and extra
-// images first; with INPOD_PROVIDER=kubeconfig it uses the cluster as it is.
+// provider) it brings the cluster up and loads the suite image (unless the node
+// pulls it: cluster.KindInput.ToLoad) and extra, images built here; with
+// INPOD_PROVIDER=kubeconfig it uses the cluster as it is.
 func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, extra ...string) (job.Input, *run.Run, error) {
 	if cfg.Provider == config.ProviderKind {
 		cfg.KeepCluster = true
@@ -46,12 +47,12 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 		if err != nil {
 			return job.Input{}, nil, err
 		}
-		for _, img := range append([]string{suiteImage}, extra...) {
-			if !cluster.ImagePresent(ctx, img) {
-				return job.Input{}, nil, fmt.Errorf("image %s is not in the local Docker engine; `make job` builds or pulls it", img)
-			}
+		in.Built = append(in.Built, extra...) // built here (the Sonobuoy image): no registry holds them
+		load, err := in.ToLoad(ctx, append([]string{suiteImage}, extra...)...)
+		if err != nil {
+			return job.Input{}, nil, fmt.Errorf("%w (`make job` builds or pulls the suite image)", err)
 		}
-		if err := cluster.LoadImages(ctx, in, append([]string{suiteImage}, extra...)...); err != nil {
+		if err := cluster.LoadImages(ctx, in, load...); err != nil {
 			return job.Input{}, nil, err
 		}
 	}
