@@ -1,12 +1,10 @@
 package access
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/onsi/gomega"
 
-	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
 )
@@ -135,13 +133,4 @@ Error from server (TooManyRequests): the server has received too many requests a
 	g.Expect(o.Code).To(gomega.Equal(429))
 	g.Expect(o).NotTo(BeAllowed())
 	g.Expect(Happened(o)).To(gomega.ContainSubstring("throttled"))
-}
-func TestMethodsAreConfigsMethods(t *testing.T) {
-	var names []string
-	for _, m := range Methods {
-		names = append(names, m.Name())
-	}
-	if !slices.Equal(names, config.Methods) {
-		t.Errorf("access.Methods %v, config.Methods %v", names, config.Methods)
-	}
 }

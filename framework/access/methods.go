@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/netcheck"
 	"github.com/inpod/inpod/framework/pods"
@@ -29,8 +30,28 @@ type Method interface {
 	DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer
 }
 
-// Methods are the guide's methods in its order.
-var Methods = []Method{Curl{}, Python{}, Go{}, Kubectl{}}
+// Methods are the guide's methods in its order: config.Methods, the one list of
+// their names, each with its implementation.
+var Methods = func() []Method {
+	ms := make([]Method, 0, len(config.Methods))
+	for _, name := range config.Methods {
+		var m Method
+		switch name {
+		case "curl":
+			m = Curl{}
+		case "python":
+			m = Python{}
+		case "go":
+			m = Go{}
+		case "kubectl":
+			m = Kubectl{}
+		default:
+			panic("access: config.Methods names " + name + ", which has no implementation")
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}()
 
 // ByName finds a method.
 func ByName(name string) Method {

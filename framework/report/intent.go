@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/inpod/inpod/framework/config"
 )
 
 // IntentEntry is the report entry of one intent cell (make verify).
@@ -30,7 +32,7 @@ type IntentRow struct {
 }
 
 // IntentClients are the intent matrix's columns.
-var IntentClients = append(append([]string{}, Methods...), "sar")
+var IntentClients = append(append([]string{}, config.Methods...), "sar")
 
 func intentRows(cells []IntentCell) []IntentRow {
 	rows := map[string]*IntentRow{}

@@ -48,9 +48,6 @@ func RequestLabel(verb, resource, group string) string {
 	return verb + " " + resource
 }
 
-// Methods are the summary's columns.
-var Methods = config.Methods
-
 // Summary is what summary.md and summary.html show.
 type Summary struct {
 	Cluster                 Cluster
@@ -223,18 +220,18 @@ func (s Summary) Markdown() string {
 	if len(s.Intent) > 0 && len(s.ScenarioOrder) == 0 && len(s.Access) == 0 {
 		return b.String()
 	}
-	b.WriteString("## Methods × scenarios\n\n| scenario | " + strings.Join(Methods, " | ") + " |\n|---|---|---|---|---|\n")
+	b.WriteString("## Methods × scenarios\n\n| scenario | " + strings.Join(config.Methods, " | ") + " |\n|---|---|---|---|---|\n")
 	for _, sc := range s.ScenarioOrder {
 		row := "| " + sc
-		for _, m := range Methods {
+		for _, m := range config.Methods {
 			row += " | " + mark[s.Scenarios[sc][m]]
 		}
 		b.WriteString(row + " |\n")
 	}
-	b.WriteString("\n## Access matrix (from inside pods)\n\nHTTP status each method got; ❗ marks a spec that went red.\n\n| ServiceAccount | request | " + strings.Join(Methods, " | ") + " |\n|---|---|---|---|---|---|\n")
+	b.WriteString("\n## Access matrix (from inside pods)\n\nHTTP status each method got; ❗ marks a spec that went red.\n\n| ServiceAccount | request | " + strings.Join(config.Methods, " | ") + " |\n|---|---|---|---|---|---|\n")
 	for _, a := range s.Access {
 		row := "| " + a.ServiceAccount + " | " + a.Request
-		for _, m := range Methods {
+		for _, m := range config.Methods {
 			cell, ok := a.ByMethod[m]
 			switch {
 			case !ok:
@@ -300,26 +297,26 @@ h1 span{color:` + color + `}</style></head><body>`)
 		b.WriteString("</ul>")
 	}
 	b.WriteString("<h2>Methods × scenarios</h2><table><tr><th>scenario</th>")
-	for _, m := range Methods {
+	for _, m := range config.Methods {
 		b.WriteString("<th>" + m + "</th>")
 	}
 	b.WriteString("</tr>")
 	for _, sc := range s.ScenarioOrder {
 		b.WriteString("<tr><td>" + e(sc) + "</td>")
-		for _, m := range Methods {
+		for _, m := range config.Methods {
 			st := s.Scenarios[sc][m]
 			fmt.Fprintf(&b, `<td class="%s">%s</td>`, st, word[st])
 		}
 		b.WriteString("</tr>")
 	}
 	b.WriteString("</table><h2>Access matrix (from inside pods)</h2><table><tr><th>ServiceAccount</th><th>request</th>")
-	for _, m := range Methods {
+	for _, m := range config.Methods {
 		b.WriteString("<th>" + m + "</th>")
 	}
 	b.WriteString("</tr>")
 	for _, a := range s.Access {
 		b.WriteString("<tr><td>" + e(a.ServiceAccount) + "</td><td>" + e(a.Request) + "</td>")
-		for _, m := range Methods {
+		for _, m := range config.Methods {
 			cell, ok := a.ByMethod[m]
 			switch {
 			case !ok:

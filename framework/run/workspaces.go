@@ -26,17 +26,15 @@ type Workspace struct {
 	ClusterPodReader bool
 }
 
-// Method fixture purposes: each gets three namespaces (setupMethod in
-// suites/inpod/fixture_test.go): P, P-cluster and P-other.
-var methodPurposes = slices.Clone(config.Methods)
-
 // Workspaces lists every namespace purpose of the suite, the slow specs' included.
 var Workspaces = func() []Workspace {
 	var ws []Workspace
 	for _, p := range []string{"smoke", "tokens", "forensics", "automount", "least-privilege", "expiry", "rotation"} {
 		ws = append(ws, Workspace{Purpose: p})
 	}
-	for _, p := range methodPurposes {
+	// Each method's fixture gets three namespaces (setupMethod in
+	// suites/inpod/fixture_test.go): P, P-cluster and P-other.
+	for _, p := range config.Methods {
 		ws = append(ws, Workspace{Purpose: p, GuideRoles: true}, Workspace{Purpose: p + "-cluster", ClusterPodReader: true},
 			Workspace{Purpose: p + "-other"})
 	}
