@@ -10,7 +10,7 @@ import (
 )
 
 func TestRequestPath(t *testing.T) {
-	cases := map[string]Request{
+	cases := map[string]rbac.Request{
 		"/api/v1/namespaces/a/pods":                {Verb: "list", Resource: "pods", Namespace: "a"},
 		"/api/v1/namespaces/a/pods/p/log":          {Verb: "get", Resource: "pods", Subresource: "log", Namespace: "a", Name: "p"},
 		"/apis/apps/v1/namespaces/a/deployments/d": {Verb: "delete", Group: "apps", Resource: "deployments", Namespace: "a", Name: "d"},
@@ -22,7 +22,7 @@ func TestRequestPath(t *testing.T) {
 			t.Errorf("%v: path %q, want %q", q, got, want)
 		}
 	}
-	if (Request{Verb: "patch"}).HTTPMethod() != "PATCH" || (Request{Verb: "list"}).HTTPMethod() != "GET" {
+	if (rbac.Request{Verb: "patch"}).HTTPMethod() != "PATCH" || (rbac.Request{Verb: "list"}).HTTPMethod() != "GET" {
 		t.Error("verb mapping")
 	}
 }
@@ -31,19 +31,19 @@ const forbiddenBody = `{"kind":"Status","apiVersion":"v1","metadata":{},"status"
 
 func TestParseCurlForbidden(t *testing.T) {
 	g := gomega.NewWithT(t)
-	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	o := ParseCurl(q, pods.ExecResult{Stdout: forbiddenBody + "\n403"})
 	g.Expect(o.Code).To(gomega.Equal(403))
 	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
 	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "pod-reader"), q), "another identity must not match")
-	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), Request{Verb: "get", Resource: "pods", Namespace: "n"}), "another verb must not match")
+	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), rbac.Request{Verb: "get", Resource: "pods", Namespace: "n"}), "another verb must not match")
 	g.Expect(o).NotTo(BeAllowed())
 	g.Expect(o).NotTo(BeUnauthorized())
 }
 
 func TestParseCurlConnectionErrorIsNeither403Nor401(t *testing.T) {
 	g := gomega.NewWithT(t)
-	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	o := ParseCurl(q, pods.ExecResult{ExitCode: 6, Stderr: "curl: (6) Could not resolve host: kubernetes.default.svc"})
 	g.Expect(o.ConnError).To(gomega.ContainSubstring("Could not resolve host"))
 	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
@@ -54,14 +54,14 @@ func TestParseCurlConnectionErrorIsNeither403Nor401(t *testing.T) {
 func TestParseCurlUnauthorized(t *testing.T) {
 	g := gomega.NewWithT(t)
 	body := `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`
-	o := ParseCurl(Request{Verb: "list", Resource: "pods"}, pods.ExecResult{Stdout: body + "\n401"})
+	o := ParseCurl(rbac.Request{Verb: "list", Resource: "pods"}, pods.ExecResult{Stdout: body + "\n401"})
 	g.Expect(o).To(BeUnauthorized())
-	g.Expect(o).NotTo(BeForbiddenFor("x", Request{Verb: "list", Resource: "pods"}))
+	g.Expect(o).NotTo(BeForbiddenFor("x", rbac.Request{Verb: "list", Resource: "pods"}))
 }
 
 func TestParseKubectl(t *testing.T) {
 	g := gomega.NewWithT(t)
-	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	o := ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: `Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:n:default" cannot list resource "pods" in API group "" in the namespace "n"` + "\n"})
 	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
 	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "error: You must be logged in to the server (Unauthorized)\n"})
@@ -74,7 +74,7 @@ func TestParseKubectl(t *testing.T) {
 
 func TestParseJSONProbe(t *testing.T) {
 	g := gomega.NewWithT(t)
-	q := Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: "n", Name: "p"}
+	q := rbac.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: "n", Name: "p"}
 	o := parseJSONProbe("go", q, pods.ExecResult{Stdout: `{"code":403,"reason":"Forbidden","message":"pods \"p\" is forbidden: User \"system:serviceaccount:n:default\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"n\""}` + "\n"})
 	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
 	o = parseJSONProbe("python", q, pods.ExecResult{ExitCode: 1, Stderr: "Traceback ..."})
@@ -84,8 +84,8 @@ func TestParseJSONProbe(t *testing.T) {
 
 func TestAllowedIsTheVerbsSuccessStatusOnly(t *testing.T) {
 	g := gomega.NewWithT(t)
-	create := Request{Verb: "create", Resource: "pods", Namespace: "n"}
-	del := Request{Verb: "delete", Resource: "pods", Namespace: "n", Name: "p"}
+	create := rbac.Request{Verb: "create", Resource: "pods", Namespace: "n"}
+	del := rbac.Request{Verb: "delete", Resource: "pods", Namespace: "n", Name: "p"}
 	g.Expect(Outcome{Request: create, Code: 201}).To(BeAllowed())
 	g.Expect(Outcome{Request: create, Code: 200}).NotTo(BeAllowed(), "a create answers 201")
 	g.Expect(Outcome{Request: del, Code: 200}).To(BeAllowed())
@@ -97,7 +97,7 @@ func TestAllowedIsTheVerbsSuccessStatusOnly(t *testing.T) {
 
 func TestHappenedNamesThrottlingAndServerErrors(t *testing.T) {
 	g := gomega.NewWithT(t)
-	q := Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
 	g.Expect(Happened(Outcome{Request: q, Code: 429, Reason: "TooManyRequests"})).To(gomega.SatisfyAll(
 		gomega.ContainSubstring("HTTP 429 Too Many Requests"), gomega.ContainSubstring("throttled"), gomega.Not(gomega.ContainSubstring("was authorized"))))
 	g.Expect(Happened(Outcome{Request: q, Code: 503, Reason: "ServiceUnavailable"})).To(gomega.SatisfyAll(
@@ -106,18 +106,18 @@ func TestHappenedNamesThrottlingAndServerErrors(t *testing.T) {
 }
 
 func TestWatchRequest(t *testing.T) {
-	q := Request{Verb: "watch", Resource: "pods", Namespace: "n"}
-	if q.URL() != "/api/v1/namespaces/n/pods?"+WatchQuery || q.HTTPMethod() != "GET" || q.SuccessCode() != 200 {
+	q := rbac.Request{Verb: "watch", Resource: "pods", Namespace: "n"}
+	if q.URL() != "/api/v1/namespaces/n/pods?"+rbac.WatchQuery || q.HTTPMethod() != "GET" || q.SuccessCode() != 200 {
 		t.Errorf("watch: URL %q method %s success %d", q.URL(), q.HTTPMethod(), q.SuccessCode())
 	}
-	if got := KubectlCommand(q); got != "kubectl get --raw '/api/v1/namespaces/n/pods?"+WatchQuery+"'" {
+	if got := KubectlCommand(q); got != "kubectl get --raw '/api/v1/namespaces/n/pods?"+rbac.WatchQuery+"'" {
 		t.Errorf("kubectl watch command %q", got)
 	}
 }
 
 func TestParseKubectlReadsTheLoggedStatus(t *testing.T) {
 	g := gomega.NewWithT(t)
-	q := Request{Verb: "create", Resource: "configmaps", Namespace: "n"}
+	q := rbac.Request{Verb: "create", Resource: "configmaps", Namespace: "n"}
 	log := `I1128 01:25:33.871139   23135 round_trippers.go:632] "Response" verb="GET" url="https://10.96.0.1:443/openapi/v3?timeout=32s" status="200 OK" milliseconds=38
 I1128 01:25:34.205871   23135 round_trippers.go:632] "Response" verb="POST" url="https://10.96.0.1:443/api/v1/namespaces/n/configmaps?fieldManager=kubectl-create" status="201 Created" milliseconds=8
 `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/inpod/inpod/framework/rbac"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ var (
 
 // shellBatch runs preamble and then each command in its own subshell, in one sh -c,
 // and reads each command's output and exit code back with parse.
-func shellBatch(ctx context.Context, r *run.Run, t Target, qs []Request, preamble string, cmds []string, parse func(Request, pods.ExecResult) Outcome) []Answer {
+func shellBatch(ctx context.Context, r *run.Run, t Target, qs []rbac.Request, preamble string, cmds []string, parse func(rbac.Request, pods.ExecResult) Outcome) []Answer {
 	results, errs := RunScripts(ctx, r, t, preamble, cmds)
 	answers := make([]Answer, len(qs))
 	for i := range qs {
@@ -139,7 +140,7 @@ func splitShellBatch(n int, res pods.ExecResult) ([]pods.ExecResult, []bool) {
 }
 
 // probeBatch runs a request probe's batch mode (manifests/probes): one JSON line per request.
-func probeBatch(ctx context.Context, r *run.Run, t Target, method string, qs []Request, probe ...string) []Answer {
+func probeBatch(ctx context.Context, r *run.Run, t Target, method string, qs []rbac.Request, probe ...string) []Answer {
 	cmd := append(probe, "batch")
 	for _, q := range qs {
 		cmd = append(cmd, q.HTTPMethod(), q.URL(), q.Body)
@@ -183,7 +184,7 @@ type cutShort struct{ msg string }
 func (c cutShort) Error() string { return c.msg }
 
 // idempotent requests may be made again: reads, and writes with dryRun=All.
-func idempotent(q Request) bool { return q.HTTPMethod() == "GET" || q.DryRun }
+func idempotent(q rbac.Request) bool { return q.HTTPMethod() == "GET" || q.DryRun }
 
 // Batch gathers the requests a container's specs make from its probe pods so that
 // each pod makes all of its requests in one exec, in the order they were added,
@@ -202,7 +203,7 @@ type Batch struct {
 // Planned is one request of a Batch.
 type Planned struct {
 	Account string // the key of the probe pod that makes it
-	build   func() (Request, error)
+	build   func() (rbac.Request, error)
 	answer  Answer
 	exec    string
 	ran     bool
@@ -210,7 +211,7 @@ type Planned struct {
 
 // Add plans a request of the probe pod for account; build is called when the
 // batch runs, once the fixture it reads exists.
-func (b *Batch) Add(account string, build func() (Request, error)) *Planned {
+func (b *Batch) Add(account string, build func() (rbac.Request, error)) *Planned {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := &Planned{Account: account, build: build}
@@ -244,7 +245,7 @@ func (b *Batch) Run(ctx context.Context, r *run.Run, targets map[string]Target) 
 
 func (b *Batch) runOne(ctx context.Context, r *run.Run, targets map[string]Target, account string, planned []*Planned, name string) {
 	t, ok := targets[account]
-	var qs []Request
+	var qs []rbac.Request
 	var made []*Planned
 	for _, p := range planned {
 		q, err := p.build()
@@ -269,7 +270,7 @@ func (b *Batch) runOne(ctx context.Context, r *run.Run, targets map[string]Targe
 	for i, a := range answers {
 		errs[i] = a.Err
 	}
-	retried := askAgain(qs, errs, idempotent, func(idx []int, retry []Request) []error {
+	retried := askAgain(qs, errs, idempotent, func(idx []int, retry []rbac.Request) []error {
 		second := b.Method.DoAll(ctx, r, t, retry)
 		out := make([]error, len(idx))
 		for k, i := range idx {

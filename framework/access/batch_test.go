@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"errors"
+	"github.com/inpod/inpod/framework/rbac"
 	"os/exec"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ func runLocally(t *testing.T, script string) pods.ExecResult {
 // Each command's stdout, stderr and exit code reach its own request, in order,
 // whatever the commands before it did: a refusal, a failure, an exit.
 func TestShellBatchKeepsEachRequestsOwnAnswer(t *testing.T) {
-	qs := []Request{
+	qs := []rbac.Request{
 		{Verb: "list", Resource: "pods", Namespace: "a"},
 		{Verb: "get", Resource: "secrets", Namespace: "a", Name: "s"},
 		{Verb: "list", Resource: "pods", Namespace: "b"},
@@ -68,7 +69,7 @@ func TestShellBatchKeepsEachRequestsOwnAnswer(t *testing.T) {
 
 // A batch cut short answers the requests it reached and says so for the rest.
 func TestShellBatchCutShortNamesTheUnanswered(t *testing.T) {
-	q := Request{Verb: "list", Resource: "pods"}
+	q := rbac.Request{Verb: "list", Resource: "pods"}
 	res := runLocally(t, shellBatchScript("", []string{`printf 'x\n200'`, `printf y`}))
 	res.Stdout = res.Stdout[:strings.LastIndex(res.Stdout, batchMark+"-exit")] // the exec died mid-way
 	results, got := splitShellBatch(2, res)
@@ -83,7 +84,7 @@ func TestShellBatchCutShortNamesTheUnanswered(t *testing.T) {
 
 // The preamble's complaints (a token file that is not there) reach every request.
 func TestShellBatchPreambleStderrReachesEachRequest(t *testing.T) {
-	q := Request{Verb: "list", Resource: "pods"}
+	q := rbac.Request{Verb: "list", Resource: "pods"}
 	res := runLocally(t, shellBatchScript("TOKEN=$(cat /nonexistent/token)\n", []string{`exit 77`, `exit 77`}))
 	results, got := splitShellBatch(2, res)
 	for i := range results {

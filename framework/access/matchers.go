@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"github.com/inpod/inpod/framework/rbac"
 	"strings"
 
 	"github.com/onsi/gomega/types"
@@ -98,13 +99,13 @@ func (allowedMatcher) NegatedFailureMessage(actual any) string {
 	return outcomeMatcher{want: allowedWant(o.Request)}.NegatedFailureMessage(actual)
 }
 
-func allowedWant(q Request) string {
+func allowedWant(q rbac.Request) string {
 	return fmt.Sprintf("the request to be allowed (HTTP %d, what a successful %s answers)", q.SuccessCode(), q.Verb)
 }
 
 // BeForbiddenFor matches HTTP 403, reason Forbidden, and a message that names the
 // user, the verb, the resource (with its subresource) and its group — nothing less.
-func BeForbiddenFor(user string, q Request) types.GomegaMatcher {
+func BeForbiddenFor(user string, q rbac.Request) types.GomegaMatcher {
 	want := ForbiddenMessage(user, q.Verb, q.RBACResource(), q.Group)
 	return outcomeMatcher{
 		want: "HTTP 403 Forbidden naming " + want,
@@ -125,7 +126,7 @@ func BeUnauthorized() types.GomegaMatcher {
 // BeNotFound matches HTTP 404 NotFound for q's named object: RBAC let the
 // request through and the object does not exist. It is what an allowed get or
 // delete of an absent object answers, and nothing else is.
-func BeNotFound(q Request) types.GomegaMatcher {
+func BeNotFound(q rbac.Request) types.GomegaMatcher {
 	want := fmt.Sprintf("%q not found", q.Name)
 	return outcomeMatcher{
 		want: "HTTP 404 NotFound (authorized; " + want + ")",

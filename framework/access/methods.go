@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/inpod/inpod/framework/rbac"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,10 +25,10 @@ type Method interface {
 	Name() string
 	// Do makes q from inside t and reports what came back; the error is for a
 	// failed exec, not for an API refusal.
-	Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error)
+	Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outcome, error)
 	// DoAll makes qs from inside t one after another in one exec, and answers
 	// each in order (Batch).
-	DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer
+	DoAll(ctx context.Context, r *run.Run, t Target, qs []rbac.Request) []Answer
 }
 
 // Methods are the guide's methods in its order: config.Methods, the one list of
@@ -94,7 +95,7 @@ func curlLine(method, path, body string) string {
 		` -w '\n%{http_code}' "$APISERVER` + path + `"`
 }
 
-func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+func (Curl) Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outcome, error) {
 	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", CurlScript(q.HTTPMethod(), q.URL(), q.Body))
 	if err != nil {
 		return Outcome{}, err
@@ -102,7 +103,7 @@ func (Curl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, e
 	return withEgressPolicies(ctx, r, t, ParseCurl(q, res)), nil
 }
 
-func (Curl) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+func (Curl) DoAll(ctx context.Context, r *run.Run, t Target, qs []rbac.Request) []Answer {
 	cmds := make([]string, len(qs))
 	for i, q := range qs {
 		cmds[i] = curlLine(q.HTTPMethod(), q.URL(), q.Body)
@@ -132,7 +133,7 @@ func EgressPolicies(ctx context.Context, r *run.Run, t Target) string {
 }
 
 // ParseCurl reads curl's output: the body, then the status code on the last line.
-func ParseCurl(q Request, res pods.ExecResult) Outcome {
+func ParseCurl(q rbac.Request, res pods.ExecResult) Outcome {
 	o := Outcome{Method: "curl", Request: q, Raw: lines.Clip(res.Stdout+res.Stderr, 2000)}
 	if res.ExitCode != 0 {
 		o.ConnError = fmt.Sprintf("curl exit %d: %s", res.ExitCode, lines.Clip(res.Stderr, 300))
@@ -172,7 +173,7 @@ type jsonProbe struct {
 	Error   string `json:"error"`
 }
 
-func parseJSONProbe(method string, q Request, res pods.ExecResult) Outcome {
+func parseJSONProbe(method string, q rbac.Request, res pods.ExecResult) Outcome {
 	o := Outcome{Method: method, Request: q, Raw: lines.Clip(res.Stdout+res.Stderr, 2000)}
 	var p jsonProbe
 	line := strings.TrimSpace(res.Stdout)
@@ -192,7 +193,7 @@ type Python struct{}
 
 func (Python) Name() string { return "python" }
 
-func (Python) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+func (Python) Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outcome, error) {
 	cmd := []string{"python3", "/app/inpod_request.py", q.HTTPMethod(), q.URL()}
 	if q.Body != "" {
 		cmd = append(cmd, q.Body)
@@ -204,7 +205,7 @@ func (Python) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome,
 	return withEgressPolicies(ctx, r, t, parseJSONProbe("python", q, res)), nil
 }
 
-func (Python) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+func (Python) DoAll(ctx context.Context, r *run.Run, t Target, qs []rbac.Request) []Answer {
 	return probeBatch(ctx, r, t, "python", qs, "python3", "/app/inpod_request.py")
 }
 
@@ -213,7 +214,7 @@ type Go struct{}
 
 func (Go) Name() string { return "go" }
 
-func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+func (Go) Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outcome, error) {
 	cmd := []string{"/app/inpod-request", q.HTTPMethod(), q.URL()}
 	if q.Body != "" {
 		cmd = append(cmd, q.Body)
@@ -225,7 +226,7 @@ func (Go) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, err
 	return withEgressPolicies(ctx, r, t, parseJSONProbe("go", q, res)), nil
 }
 
-func (Go) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+func (Go) DoAll(ctx context.Context, r *run.Run, t Target, qs []rbac.Request) []Answer {
 	return probeBatch(ctx, r, t, "go", qs, "/app/inpod-request")
 }
 
@@ -238,7 +239,7 @@ type Kubectl struct{ Raw bool }
 
 func (Kubectl) Name() string { return "kubectl" }
 
-func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outcome, error) {
+func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outcome, error) {
 	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", k.command(q))
 	if err != nil {
 		return Outcome{}, err
@@ -246,7 +247,7 @@ func (k Kubectl) Do(ctx context.Context, r *run.Run, t Target, q Request) (Outco
 	return withEgressPolicies(ctx, r, t, ParseKubectl(q, res)), nil
 }
 
-func (k Kubectl) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) []Answer {
+func (k Kubectl) DoAll(ctx context.Context, r *run.Run, t Target, qs []rbac.Request) []Answer {
 	cmds := make([]string, len(qs))
 	for i, q := range qs {
 		cmds[i] = k.command(q)
@@ -255,7 +256,7 @@ func (k Kubectl) DoAll(ctx context.Context, r *run.Run, t Target, qs []Request) 
 }
 
 // command is q's kubectl command line, with -v=6.
-func (k Kubectl) command(q Request) string {
+func (k Kubectl) command(q rbac.Request) string {
 	cmd := KubectlCommand(q)
 	if k.Raw {
 		cmd = KubectlRawCommand(q)
@@ -264,7 +265,7 @@ func (k Kubectl) command(q Request) string {
 }
 
 // KubectlCommand is the kubectl command line a user would type for q.
-func KubectlCommand(q Request) string {
+func KubectlCommand(q rbac.Request) string {
 	res := q.Resource
 	if q.Group != "" {
 		res += "." + q.Group
@@ -304,7 +305,7 @@ func KubectlCommand(q Request) string {
 }
 
 // KubectlRawCommand sends q's one request with kubectl --raw (GET and DELETE).
-func KubectlRawCommand(q Request) string {
+func KubectlRawCommand(q rbac.Request) string {
 	if q.Verb == "delete" {
 		return "kubectl delete --raw '" + q.URL() + "'"
 	}
@@ -330,7 +331,7 @@ var reasonCode = map[string]int{"Forbidden": 403, "Unauthorized": 401, "NotFound
 // and, where kubectl ran with -v=6, the status of q's own response (the last
 // response to q's HTTP method on q's path). Without that log line an exit code 0
 // counts as q's success status, the only status kubectl exits 0 on for it.
-func ParseKubectl(q Request, res pods.ExecResult) Outcome {
+func ParseKubectl(q rbac.Request, res pods.ExecResult) Outcome {
 	status, logged := kubectlStatus(q, res.Stderr)
 	stderr := withoutLogLines(res.Stderr)
 	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: lines.Clip(res.Stdout+stderr, 2000)}
@@ -362,7 +363,7 @@ func ParseKubectl(q Request, res pods.ExecResult) Outcome {
 }
 
 // kubectlStatus is the status of the last response kubectl logged for q.
-func kubectlStatus(q Request, stderr string) (int, bool) {
+func kubectlStatus(q rbac.Request, stderr string) (int, bool) {
 	code, found := 0, false
 	for _, m := range responseLine.FindAllStringSubmatch(stderr, -1) {
 		if m[1] == q.HTTPMethod() && m[2] == q.Path() {

@@ -110,8 +110,13 @@ var Registry = []Fault{
 		Causes: []string{allowedNot, "says yes; the guide's rule says no"}},
 	{Name: PodReaderNoAutomount, Filter: curlRun, Guards: []string{GuardPodReaderToken},
 		Breaks: "the pod-reader ServiceAccount has automountServiceAccountToken: false",
+		// GNU cat says "cat: <path>: No such file…", busybox cat (the curl image is
+		// Alpine's, like curlimages/curl) "cat: can't open '<path>': No such file…".
 		Causes: []string{"/var/run/secrets/kubernetes.io/serviceaccount/token: No such file or directory",
-			"/var/run/secrets/kubernetes.io/serviceaccount/namespace: No such file or directory", "HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
+			"can't open '/var/run/secrets/kubernetes.io/serviceaccount/token': No such file or directory",
+			"/var/run/secrets/kubernetes.io/serviceaccount/namespace: No such file or directory",
+			"can't open '/var/run/secrets/kubernetes.io/serviceaccount/namespace': No such file or directory",
+			"HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
 	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
 		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",
 		Causes: []string{"pod spec mounts /var/run/secrets/kubernetes.io/serviceaccount: true", "spec.automountServiceAccountToken is unset"}},

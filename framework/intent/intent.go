@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/manifests"
 )
 
@@ -41,26 +42,29 @@ type File struct {
 // Account is one ServiceAccount and what it must and must not be able to do.
 type Account struct {
 	Namespace, Name string
-	Allow, Deny     []Request
+	Allow, Deny     []Entry
 	Line            int
 }
 
-// Request is one API request as RBAC sees it. Namespace is "" for the account's
-// own namespace, ClusterWide, or another namespace's name.
-type Request struct {
-	Verb, Group, Resource, Subresource, Name, Namespace string
-	Line                                                int
+// Entry is one declared request and the line that declares it. Its Namespace is
+// as written: "" for the account's own namespace, ClusterWide, or another
+// namespace's name; For gives the request an account of a namespace sends.
+type Entry struct {
+	rbac.Request
+	Line int
 }
 
-// In is the namespace the request goes to for an account of ns ("" cluster-wide).
-func (q Request) In(ns string) string {
+// For is the request as an account of ns sends it: Namespace resolved ("" for
+// cluster-wide), no version, body or dryRun yet (the Resolver adds those).
+func (e Entry) For(ns string) rbac.Request {
+	q := e.Request
 	switch q.Namespace {
 	case "":
-		return ns
+		q.Namespace = ns
 	case ClusterWide:
-		return ""
+		q.Namespace = ""
 	}
-	return q.Namespace
+	return q
 }
 
 // Load reads and validates path. Every error is one line naming the file, the
@@ -205,7 +209,7 @@ func (p parser) account(n *yaml.Node, at string) (Account, error) {
 	a := Account{Namespace: ns, Name: name, Line: n.Line}
 	for _, side := range []struct {
 		key string
-		to  *[]Request
+		to  *[]Entry
 	}{{"allow", &a.Allow}, {"deny", &a.Deny}} {
 		list, ok := m[side.key]
 		if !ok {
@@ -228,12 +232,12 @@ func (p parser) account(n *yaml.Node, at string) (Account, error) {
 	return a, nil
 }
 
-func (p parser) request(n *yaml.Node, at string) (Request, error) {
+func (p parser) request(n *yaml.Node, at string) (Entry, error) {
 	m, err := p.fields(n, at, "verb", "group", "resource", "subresource", "name", "namespace")
 	if err != nil {
-		return Request{}, err
+		return Entry{}, err
 	}
-	q := Request{Line: n.Line}
+	q := Entry{Line: n.Line}
 	for _, f := range []struct {
 		key      string
 		to       *string
@@ -241,23 +245,23 @@ func (p parser) request(n *yaml.Node, at string) (Request, error) {
 	}{{"verb", &q.Verb, true}, {"group", &q.Group, false}, {"resource", &q.Resource, true},
 		{"subresource", &q.Subresource, false}, {"name", &q.Name, false}, {"namespace", &q.Namespace, false}} {
 		if *f.to, err = p.str(m, n, at, f.key, f.required); err != nil {
-			return Request{}, err
+			return Entry{}, err
 		}
 	}
 	if !slices.Contains(Verbs, q.Verb) {
-		return Request{}, p.errf(m["verb"], join(at, "verb"), "%q is not a verb (want one of %s)", q.Verb, strings.Join(Verbs, ", "))
+		return Entry{}, p.errf(m["verb"], join(at, "verb"), "%q is not a verb (want one of %s)", q.Verb, strings.Join(Verbs, ", "))
 	}
 	if strings.ContainsAny(q.Resource, "/.") || strings.ToLower(q.Resource) != q.Resource {
-		return Request{}, p.errf(m["resource"], join(at, "resource"), "%q: want the lower-case plural (pods), group and subresource in their own fields", q.Resource)
+		return Entry{}, p.errf(m["resource"], join(at, "resource"), "%q: want the lower-case plural (pods), group and subresource in their own fields", q.Resource)
 	}
 	if q.Name != "" && (q.Verb == "list" || q.Verb == "create") {
-		return Request{}, p.errf(m["name"], join(at, "name"), "a %s request names no object", q.Verb)
+		return Entry{}, p.errf(m["name"], join(at, "name"), "a %s request names no object", q.Verb)
 	}
 	if q.Name == "" && (q.Verb == "get" || q.Verb == "delete") {
-		return Request{}, p.errf(n, join(at, "name"), "required for %s", q.Verb)
+		return Entry{}, p.errf(n, join(at, "name"), "required for %s", q.Verb)
 	}
 	if q.Namespace == ClusterWide && q.Verb != "list" && q.Verb != "get" {
-		return Request{}, p.errf(m["namespace"], join(at, "namespace"), "cluster-wide %s is not checked (cluster-wide: get or list)", q.Verb)
+		return Entry{}, p.errf(m["namespace"], join(at, "namespace"), "cluster-wide %s is not checked (cluster-wide: get or list)", q.Verb)
 	}
 	return q, nil
 }

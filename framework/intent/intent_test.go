@@ -29,10 +29,10 @@ func TestParseGood(t *testing.T) {
 		t.Fatalf("accounts: %+v", f.Accounts)
 	}
 	a := f.Accounts[0]
-	if len(a.Allow) != 1 || len(a.Deny) != 2 || a.Deny[1].In("shop") != "" || a.Allow[0].In("shop") != "shop" {
+	if len(a.Allow) != 1 || len(a.Deny) != 2 || a.Deny[1].For("shop").Namespace != "" || a.Allow[0].For("shop").Namespace != "shop" {
 		t.Fatalf("requests: %+v", a)
 	}
-	if q := f.Accounts[1].Allow[1]; q.Subresource != "log" || q.Name != "x" || q.In("shop") != "other" {
+	if q := f.Accounts[1].Allow[1]; q.Subresource != "log" || q.Name != "x" || q.For("shop").Namespace != "other" {
 		t.Errorf("pods/log request: %+v", q)
 	}
 	if a.Deny[0].Line != 8 {
@@ -77,7 +77,7 @@ func TestGuideIntentParses(t *testing.T) {
 		t.Fatalf("want the guide's 5 accounts, got %d", len(f.Accounts))
 	}
 	r := f.Rename(map[string]string{"default": "ns-a", "another-namespace": "ns-b"})
-	if a := r.Accounts[1]; a.Namespace != "ns-a" || a.Deny[3].In(a.Namespace) != "ns-b" {
+	if a := r.Accounts[1]; a.Namespace != "ns-a" || a.Deny[3].For(a.Namespace).Namespace != "ns-b" {
 		t.Fatalf("rename: %+v", a)
 	}
 	if f.Accounts[1].Namespace != "default" {

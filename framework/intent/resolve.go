@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 
-	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // Resolver turns intended requests into requests the clients send: the group's
@@ -24,10 +24,11 @@ type Resolver struct {
 	err   error
 }
 
-// Request is q as an account of namespace ns sends it.
-func (r *Resolver) Request(ns string, q Request) (access.Request, error) {
-	out := access.Request{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource,
-		Namespace: q.In(ns), Name: q.Name, DryRun: q.Verb != "get" && q.Verb != "list"}
+// Request is e as an account of namespace ns sends it.
+func (r *Resolver) Request(ns string, e Entry) (rbac.Request, error) {
+	q := e.For(ns)
+	out := q
+	out.DryRun = q.Verb != "get" && q.Verb != "list"
 	gvk, err := r.lookup(q.Group, q.Resource)
 	if err != nil {
 		return out, err
@@ -44,11 +45,8 @@ func (r *Resolver) Request(ns string, q Request) (access.Request, error) {
 	return out, nil
 }
 
-// Describe is q as RBAC asks it for an account of ns, with no discovery.
-func Describe(ns string, q Request) string {
-	return access.Request{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Subresource: q.Subresource,
-		Namespace: q.In(ns), Name: q.Name}.String()
-}
+// Describe is e as RBAC asks it for an account of ns, with no discovery.
+func Describe(ns string, e Entry) string { return e.For(ns).String() }
 
 func (r *Resolver) lookup(group, resource string) (schema.GroupVersionKind, error) {
 	r.once.Do(func() {
@@ -90,8 +88,8 @@ func (f *File) Rename(names map[string]string) *File {
 	out := &File{Path: f.Path}
 	for _, a := range f.Accounts {
 		a.Namespace = to(a.Namespace)
-		for _, side := range []*[]Request{&a.Allow, &a.Deny} {
-			qs := make([]Request, len(*side))
+		for _, side := range []*[]Entry{&a.Allow, &a.Deny} {
+			qs := make([]Entry, len(*side))
 			for i, q := range *side {
 				if q.Namespace != "" && q.Namespace != ClusterWide {
 					q.Namespace = to(q.Namespace)

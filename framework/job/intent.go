@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/intent"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // With an intent file the Job runs the verify suite instead of the guide's: the
@@ -73,7 +74,7 @@ var intentReads = []rbacv1.PolicyRule{
 }
 
 // checks are intentPermissions as preflight asks them, per namespace.
-func (in IntentInput) checks() []Permission {
+func (in IntentInput) checks() []rbac.Request {
 	ps := rulePermissions(intentReads, "")
 	for _, ns := range in.Namespaces() {
 		ps = append(ps, rulePermissions(intentPermissions, ns)...)
@@ -81,13 +82,13 @@ func (in IntentInput) checks() []Permission {
 	return ps
 }
 
-func rulePermissions(rules []rbacv1.PolicyRule, ns string) []Permission {
-	var ps []Permission
+func rulePermissions(rules []rbacv1.PolicyRule, ns string) []rbac.Request {
+	var ps []rbac.Request
 	for _, r := range rules {
 		for _, res := range r.Resources {
 			resource, sub, _ := strings.Cut(res, "/")
 			for _, v := range r.Verbs {
-				ps = append(ps, Permission{Verb: v, Group: r.APIGroups[0], Resource: resource, Subresource: sub, Namespace: ns})
+				ps = append(ps, rbac.Request{Verb: v, Group: r.APIGroups[0], Resource: resource, Subresource: sub, Namespace: ns})
 			}
 		}
 	}

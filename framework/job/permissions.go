@@ -23,8 +23,7 @@ const (
 // RunnerUser is the runner's user name in the API server's answers.
 var RunnerUser = rbac.ServiceAccountUser(Namespace, Runner)
 
-// Permission is one thing the runner must (or must not) be allowed to do.
-type Permission = rbac.Check
+// Required and Forbidden are what the runner must (and must not) be allowed to do.
 
 // Workspace stands for "each of the runner's workspaces" in Required.
 const Workspace = "<workspace>"
@@ -33,18 +32,18 @@ const Workspace = "<workspace>"
 // reviews and by-name reads of manifests/job's cluster-scoped RBAC objects;
 // writes, exec and TokenRequest only in the workspaces (Namespace Workspace).
 // RequiredChecks expands it; `make job` checks each before the Job starts.
-var Required = func() []Permission {
-	var ps []Permission
+var Required = func() []rbac.Request {
+	var ps []rbac.Request
 	add := func(ns, group, resource, sub string, verbs ...string) {
 		for _, v := range verbs {
-			ps = append(ps, Permission{Verb: v, Group: group, Resource: resource, Subresource: sub, Namespace: ns})
+			ps = append(ps, rbac.Request{Verb: v, Group: group, Resource: resource, Subresource: sub, Namespace: ns})
 		}
 	}
 	const rbacGroup = "rbac.authorization.k8s.io"
 	add("", "authentication.k8s.io", "tokenreviews", "", "create")
 	add("", "authorization.k8s.io", "subjectaccessreviews", "", "create")
 	for _, cr := range []string{Runner, WorkspaceRole, ReadsRole} {
-		ps = append(ps, Permission{Verb: "get", Group: rbacGroup, Resource: "clusterroles", Name: cr})
+		ps = append(ps, rbac.Request{Verb: "get", Group: rbacGroup, Resource: "clusterroles", Name: cr})
 	}
 	add(Workspace, "", "pods", "", "create", "delete", "deletecollection", "get", "list", "watch")
 	add(Workspace, "", "pods", "exec", "create", "get")
@@ -56,17 +55,17 @@ var Required = func() []Permission {
 	add(Workspace, rbacGroup, "roles", "", "create", "deletecollection", "get", "list")
 	add(Workspace, rbacGroup, "rolebindings", "", "create", "deletecollection", "get", "list")
 	ps = append(ps,
-		Permission{Verb: "get", Resource: "services", Namespace: "default", Name: "kubernetes"},
-		Permission{Verb: "create", Resource: "configmaps", Namespace: Namespace},
-		Permission{Verb: "update", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
+		rbac.Request{Verb: "get", Resource: "services", Namespace: "default", Name: "kubernetes"},
+		rbac.Request{Verb: "create", Resource: "configmaps", Namespace: Namespace},
+		rbac.Request{Verb: "update", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
 	)
 	return ps
 }()
 
 // RequiredChecks is Required with each workspace permission asked in every
 // workspace.
-func RequiredChecks() []Permission {
-	var out []Permission
+func RequiredChecks() []rbac.Request {
+	var out []rbac.Request
 	for _, p := range Required {
 		if p.Namespace != Workspace {
 			out = append(out, p)
@@ -84,9 +83,9 @@ func RequiredChecks() []Permission {
 // Forbidden are things the runner must never be able to do: write, exec or
 // request tokens outside its workspaces, escalate or bind anywhere, read
 // Secrets, impersonate.
-var Forbidden = func() []Permission {
+var Forbidden = func() []rbac.Request {
 	const rbacGroup = "rbac.authorization.k8s.io"
-	ps := []Permission{
+	ps := []rbac.Request{
 		{Verb: "list", Resource: "secrets"},
 		{Verb: "impersonate", Resource: "serviceaccounts"},
 		{Verb: "create", Resource: "namespaces"},
@@ -97,36 +96,36 @@ var Forbidden = func() []Permission {
 	}
 	for _, ns := range append([]string{"kube-system", "default"}, WorkspaceNamespaces()[0]) {
 		ps = append(ps,
-			Permission{Verb: "escalate", Group: rbacGroup, Resource: "roles", Namespace: ns},
-			Permission{Verb: "bind", Group: rbacGroup, Resource: "roles", Namespace: ns},
-			Permission{Verb: "bind", Group: rbacGroup, Resource: "clusterroles", Namespace: ns},
+			rbac.Request{Verb: "escalate", Group: rbacGroup, Resource: "roles", Namespace: ns},
+			rbac.Request{Verb: "bind", Group: rbacGroup, Resource: "roles", Namespace: ns},
+			rbac.Request{Verb: "bind", Group: rbacGroup, Resource: "clusterroles", Namespace: ns},
 		)
 	}
 	for _, ns := range []string{"kube-system", "default"} {
 		ps = append(ps,
-			Permission{Verb: "get", Resource: "secrets", Namespace: ns},
-			Permission{Verb: "create", Resource: "pods", Namespace: ns},
-			Permission{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns},
-			Permission{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns},
-			Permission{Verb: "create", Group: rbacGroup, Resource: "roles", Namespace: ns},
-			Permission{Verb: "create", Group: rbacGroup, Resource: "rolebindings", Namespace: ns},
-			Permission{Verb: "create", Group: "apps", Resource: "deployments", Namespace: ns},
+			rbac.Request{Verb: "get", Resource: "secrets", Namespace: ns},
+			rbac.Request{Verb: "create", Resource: "pods", Namespace: ns},
+			rbac.Request{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns},
+			rbac.Request{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns},
+			rbac.Request{Verb: "create", Group: rbacGroup, Resource: "roles", Namespace: ns},
+			rbac.Request{Verb: "create", Group: rbacGroup, Resource: "rolebindings", Namespace: ns},
+			rbac.Request{Verb: "create", Group: "apps", Resource: "deployments", Namespace: ns},
 		)
 	}
 	return ps
 }()
 
 // Missing lists, one line each, the permissions in want that user lacks.
-func Missing(ctx context.Context, cs kubernetes.Interface, user string, want []Permission) ([]string, error) {
+func Missing(ctx context.Context, cs kubernetes.Interface, user string, want []rbac.Request) ([]string, error) {
 	return mismatches(ctx, cs, user, want, true, "%s may not %s")
 }
 
 // Excess lists, one line each, the permissions in deny that user holds.
-func Excess(ctx context.Context, cs kubernetes.Interface, user string, deny []Permission) ([]string, error) {
+func Excess(ctx context.Context, cs kubernetes.Interface, user string, deny []rbac.Request) ([]string, error) {
 	return mismatches(ctx, cs, user, deny, false, "%s may %s")
 }
 
-func mismatches(ctx context.Context, cs kubernetes.Interface, user string, ps []Permission, want bool, format string) ([]string, error) {
+func mismatches(ctx context.Context, cs kubernetes.Interface, user string, ps []rbac.Request, want bool, format string) ([]string, error) {
 	var lines []string
 	for _, p := range ps {
 		ok, err := rbac.CanUser(ctx, cs, user, p)

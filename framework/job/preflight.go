@@ -17,7 +17,7 @@ import (
 // callerNeeds is what the caller of `make job` must be allowed to do: create
 // what manifests/job holds (the administrator's part), run the Job, read its
 // output and verdict.
-var callerNeeds = []Permission{
+var callerNeeds = []rbac.Request{
 	{Verb: "create", Resource: "namespaces"},
 	{Verb: "delete", Resource: "namespaces"},
 	{Verb: "create", Resource: "serviceaccounts", Namespace: Namespace},

@@ -13,7 +13,7 @@ import (
 // Grants names every binding through which ServiceAccount ns/sa holds c, as
 // "RoleBinding NS/NAME → Role NAME": the RoleBindings of c's namespace and the
 // ClusterRoleBindings, matched by ServiceAccount, its user name or its groups.
-func Grants(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Check) ([]string, error) {
+func Grants(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Request) ([]string, error) {
 	var found []string
 	rbs := &rbacv1.RoleBindingList{}
 	if c.Namespace != "" {
@@ -84,7 +84,7 @@ func roleRules(ctx context.Context, cs kubernetes.Interface, ns string, ref rbac
 }
 
 // RulesAllow reports whether one of rules covers c, with RBAC's wildcards.
-func RulesAllow(rules []rbacv1.PolicyRule, c Check) bool {
+func RulesAllow(rules []rbacv1.PolicyRule, c Request) bool {
 	res := c.Resource
 	if c.Subresource != "" {
 		res += "/" + c.Subresource

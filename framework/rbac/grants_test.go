@@ -13,16 +13,16 @@ func TestRulesAllow(t *testing.T) {
 		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}},
 	}
 	for _, c := range []struct {
-		check Check
+		check Request
 		want  bool
 	}{
-		{Check{Verb: "get", Resource: "configmaps", Name: "my-config"}, true},
-		{Check{Verb: "get", Resource: "configmaps", Name: "other"}, false},
-		{Check{Verb: "list", Resource: "configmaps"}, false},
-		{Check{Verb: "create", Group: "batch", Resource: "jobs"}, true},
-		{Check{Verb: "create", Resource: "jobs"}, false},
-		{Check{Verb: "get", Resource: "pods", Subresource: "log", Name: "p"}, true},
-		{Check{Verb: "get", Resource: "pods", Name: "p"}, false},
+		{Request{Verb: "get", Resource: "configmaps", Name: "my-config"}, true},
+		{Request{Verb: "get", Resource: "configmaps", Name: "other"}, false},
+		{Request{Verb: "list", Resource: "configmaps"}, false},
+		{Request{Verb: "create", Group: "batch", Resource: "jobs"}, true},
+		{Request{Verb: "create", Resource: "jobs"}, false},
+		{Request{Verb: "get", Resource: "pods", Subresource: "log", Name: "p"}, true},
+		{Request{Verb: "get", Resource: "pods", Name: "p"}, false},
 	} {
 		if got := RulesAllow(rules, c.check); got != c.want {
 			t.Errorf("%s: %v, want %v", c.check, got, c.want)

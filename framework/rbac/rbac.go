@@ -21,37 +21,8 @@ func As(base *rest.Config, user string) (kubernetes.Interface, error) {
 	return kubernetes.NewForConfig(cfg)
 }
 
-// Check is one "can-i" question.
-type Check struct {
-	Verb, Group, Resource, Subresource, Namespace, Name string
-}
-
-// String reads like the question: "get pods/log.group NAME (in NS)".
-func (c Check) String() string {
-	s := c.Verb + " " + c.Resource
-	if c.Subresource != "" {
-		s += "/" + c.Subresource
-	}
-	if c.Group != "" {
-		s += "." + c.Group
-	}
-	if c.Name != "" {
-		s += " " + c.Name
-	}
-	if c.Namespace != "" {
-		return s + " (in " + c.Namespace + ")"
-	}
-	return s + " (cluster-wide)"
-}
-
-// Attributes is the question as an access review asks it.
-func (c Check) Attributes() *authzv1.ResourceAttributes {
-	return &authzv1.ResourceAttributes{Namespace: c.Namespace, Verb: c.Verb, Group: c.Group, Resource: c.Resource,
-		Subresource: c.Subresource, Name: c.Name}
-}
-
 // CanI is `kubectl auth can-i VERB RESOURCE[/NAME] -n NS`, asked with cs's identity.
-func CanI(ctx context.Context, cs kubernetes.Interface, c Check) (bool, error) {
+func CanI(ctx context.Context, cs kubernetes.Interface, c Request) (bool, error) {
 	r := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{
 		ResourceAttributes: c.Attributes(),
 	}}
@@ -65,7 +36,7 @@ func CanI(ctx context.Context, cs kubernetes.Interface, c Check) (bool, error) {
 // CanUser answers `kubectl auth can-i ... --as=USER` with a SubjectAccessReview
 // for user and the groups the API server gives it (UserGroups), so the asker
 // needs no impersonation rights (a least-privilege runner has none).
-func CanUser(ctx context.Context, cs kubernetes.Interface, user string, c Check) (bool, error) {
+func CanUser(ctx context.Context, cs kubernetes.Interface, user string, c Request) (bool, error) {
 	r := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
 		User:               user,
 		Groups:             UserGroups(user),
@@ -79,7 +50,7 @@ func CanUser(ctx context.Context, cs kubernetes.Interface, user string, c Check)
 }
 
 // CanIAs is CanUser for ServiceAccount sa of namespace ns.
-func CanIAs(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Check) (bool, error) {
+func CanIAs(ctx context.Context, cs kubernetes.Interface, ns, sa string, c Request) (bool, error) {
 	return CanUser(ctx, cs, ServiceAccountUser(ns, sa), c)
 }
 

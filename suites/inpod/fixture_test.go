@@ -167,7 +167,7 @@ func recordAccess(sa string, o access.Outcome, scope string) {
 }
 
 // scope says where a request went when it is not the ServiceAccount's own namespace.
-func scope(q access.Request, other string) string {
+func scope(q rbac.Request, other string) string {
 	switch q.Namespace {
 	case "":
 		return " (cluster-wide)"

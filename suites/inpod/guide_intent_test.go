@@ -9,6 +9,7 @@ import (
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/intent"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // guideIntent is manifests/guide/intent.yaml: the guide's expectations, from
@@ -40,7 +41,7 @@ var intentProbe = map[string]string{
 type intentCell struct {
 	account intent.Account
 	allow   bool
-	req     intent.Request
+	req     intent.Entry
 }
 
 func guideCells() []intentCell {
@@ -126,7 +127,7 @@ func (f *methodFixture) intentNamespaces() map[string]string {
 
 // witness is what the body of an allowed read must contain: the object it
 // names, the log line, or an object the fixture made where it lists.
-func (f *methodFixture) witness(q access.Request) string {
+func (f *methodFixture) witness(q rbac.Request) string {
 	switch {
 	case q.Subresource == "log":
 		return f.logLine
@@ -147,7 +148,7 @@ func (f *methodFixture) witness(q access.Request) string {
 func describeIntentCells(fixtureOf func() *methodFixture, batch *access.Batch, labels func(...string) Labels) {
 	for _, c := range guideCells() {
 		sa := intentProbe[c.id()]
-		p := batch.Add(sa, func() (access.Request, error) {
+		p := batch.Add(sa, func() (rbac.Request, error) {
 			f := fixtureOf()
 			names := f.intentNamespaces()
 			q := c.req

@@ -17,6 +17,7 @@ import (
 	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/netcheck"
+	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/report"
 )
 
@@ -64,11 +65,11 @@ var _ = Describe("The API from inside a pod", func() {
 			})
 			table := func(l ...string) Labels { return Label(append(l, report.MethodTableLabel)...) }
 
-			plan := func(sa string, build func() access.Request) *access.Planned {
-				return batch.Add(sa, func() (access.Request, error) { return build(), nil })
+			plan := func(sa string, build func() rbac.Request) *access.Planned {
+				return batch.Add(sa, func() (rbac.Request, error) { return build(), nil })
 			}
 			outcome := func(p *access.Planned) access.Outcome { return plannedOutcome(f, p) }
-			listPods := func(ns string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: ns} }
+			listPods := func(ns string) rbac.Request { return rbac.Request{Verb: "list", Resource: "pods", Namespace: ns} }
 
 			It("fails with Forbidden when the guide's own list-pods code runs as the default ServiceAccount (\"This will likely fail with Forbidden\")", table(faults.GuardDefaultForbidden, faults.GuardAPIReachable), func(ctx SpecContext) {
 				res, err := access.RunGuideList(ctx, fw.Run, name, f.probes[saDefault], "")
@@ -129,7 +130,7 @@ var _ = Describe("The API from inside a pod", func() {
 				})
 			}
 
-			watch := func() access.Request { return access.Request{Verb: "watch", Resource: "pods", Namespace: f.main} }
+			watch := func() rbac.Request { return rbac.Request{Verb: "watch", Resource: "pods", Namespace: f.main} }
 			podReaderWatch, defaultWatch := plan(saPodReader, watch), plan(saDefault, watch)
 			It("lets pod-reader watch pods in its namespace: HTTP 200 and the stream's ADDED events", table(faults.GuardPodReaderBinding, faults.GuardPodReaderToken, faults.GuardAPIReachable), func(ctx SpecContext) {
 				out := outcome(podReaderWatch)
@@ -148,8 +149,8 @@ var _ = Describe("The API from inside a pod", func() {
 			for _, step := range []struct{ verb, body string }{
 				{"create", ""}, {"update", ""}, {"patch", `{"metadata":{"labels":{"patched":"yes"}}}`}, {"delete", ""},
 			} {
-				p := plan(saDeployer, func() access.Request {
-					q := access.Request{Verb: step.verb, Group: "apps", Resource: "deployments", Namespace: f.main, Body: step.body}
+				p := plan(saDeployer, func() rbac.Request {
+					q := rbac.Request{Verb: step.verb, Group: "apps", Resource: "deployments", Namespace: f.main, Body: step.body}
 					switch step.verb {
 					case "create":
 						q.Body = deploymentBody(fw, deployment, "created")

@@ -76,10 +76,10 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 	})
 
 	user := func() string { return rbac.ServiceAccountUser(ns, "my-config-reader") }
-	getCM := func(name string) access.Request {
-		return access.Request{Verb: "get", Resource: "configmaps", Namespace: ns, Name: name}
+	getCM := func(name string) rbac.Request {
+		return rbac.Request{Verb: "get", Resource: "configmaps", Namespace: ns, Name: name}
 	}
-	listCM := func() access.Request { return access.Request{Verb: "list", Resource: "configmaps", Namespace: ns} }
+	listCM := func() rbac.Request { return rbac.Request{Verb: "list", Resource: "configmaps", Namespace: ns} }
 
 	for _, m := range access.Methods {
 		m := m
@@ -93,7 +93,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 			})
 
 			It("refuses the resourceNames rule another ConfigMap and the list of ConfigMaps: 403 Forbidden naming the ServiceAccount, verb and resource", Label(faults.GuardLeastPrivilege, faults.GuardAPIReachable), func(ctx SpecContext) {
-				for _, q := range []access.Request{getCM("other-config"), listCM()} {
+				for _, q := range []rbac.Request{getCM("other-config"), listCM()} {
 					out, err := m.Do(ctx, fw.Run, targets[m.Name()], q)
 					Expect(err).NotTo(HaveOccurred())
 					recordAccess("my-config-reader", out, "")
@@ -104,7 +104,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 	}
 
 	It("answers the same through can-i: my-config yes, other-config no, list no", Label("method:curl", faults.GuardLeastPrivilege), func(ctx SpecContext) {
-		for check, want := range map[rbac.Check]bool{
+		for check, want := range map[rbac.Request]bool{
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "my-config"}:    true,
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: "other-config"}: false,
 			{Verb: "list", Resource: "configmaps", Namespace: ns}:                      false,
@@ -173,21 +173,21 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 	// Good rule's account (my-config-reader) 403 naming itself and the verb.
 	for _, c := range []struct {
 		what string
-		q    func() access.Request
+		q    func() rbac.Request
 		show func(access.Outcome)
 	}{
-		{"reads a Secret (HTTP 200 with its data)", func() access.Request {
-			return access.Request{Verb: "get", Resource: "secrets", Namespace: ns, Name: secret}
+		{"reads a Secret (HTTP 200 with its data)", func() rbac.Request {
+			return rbac.Request{Verb: "get", Resource: "secrets", Namespace: ns, Name: secret}
 		}, func(o access.Outcome) {
 			var s corev1.Secret
 			Expect(json.Unmarshal([]byte(o.Body), &s)).To(Succeed())
 			Expect(string(s.Data["password"])).To(Equal(secretData), "the Secret's data as the too-broad account read it")
 		}},
-		{"deletes another pod (HTTP 200)", func() access.Request {
-			return access.Request{Verb: "delete", Resource: "pods", Namespace: ns, Name: victim}
+		{"deletes another pod (HTTP 200)", func() rbac.Request {
+			return rbac.Request{Verb: "delete", Resource: "pods", Namespace: ns, Name: victim}
 		}, nil},
-		{"creates a RoleBinding granting its own Role to the namespace's default ServiceAccount (HTTP 201)", func() access.Request {
-			return access.Request{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "rolebindings", Namespace: ns,
+		{"creates a RoleBinding granting its own Role to the namespace's default ServiceAccount (HTTP 201)", func() rbac.Request {
+			return rbac.Request{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "rolebindings", Namespace: ns,
 				Body: `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"granted-by-too-broad","labels":` + runLabelsJSON(fw) + `},` +
 					`"subjects":[{"kind":"ServiceAccount","name":"default","namespace":"` + ns + `"}],` +
 					`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"too-broad"}}`}
@@ -218,34 +218,34 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 // accessCheck is one question of the can-i matrix and the answer the guide's RBAC
 // objects give each ServiceAccount.
 type accessCheck struct {
-	q       func(main, other string) access.Request
+	q       func(main, other string) rbac.Request
 	allowed map[string]bool // by ServiceAccount; absent means refused
 }
 
 var canIMatrix = []accessCheck{
-	{func(m, _ string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: m} },
+	{func(m, _ string) rbac.Request { return rbac.Request{Verb: "list", Resource: "pods", Namespace: m} },
 		map[string]bool{saPodReader: true, saNSReader: true, saDeployer: true, saClusterPod: true}},
-	{func(m, _ string) access.Request {
-		return access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: m, Name: "absent"}
+	{func(m, _ string) rbac.Request {
+		return rbac.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: m, Name: "absent"}
 	}, map[string]bool{saPodReader: true, saNSReader: true}}, // the ClusterRole has no pods/log
-	{func(m, _ string) access.Request {
-		return access.Request{Verb: "get", Resource: "secrets", Namespace: m, Name: "absent"}
+	{func(m, _ string) rbac.Request {
+		return rbac.Request{Verb: "get", Resource: "secrets", Namespace: m, Name: "absent"}
 	},
 		map[string]bool{saNSReader: true}},
-	{func(m, _ string) access.Request {
-		return access.Request{Verb: "list", Group: "apps", Resource: "deployments", Namespace: m}
+	{func(m, _ string) rbac.Request {
+		return rbac.Request{Verb: "list", Group: "apps", Resource: "deployments", Namespace: m}
 	}, map[string]bool{saNSReader: true, saDeployer: true}},
-	{func(m, _ string) access.Request {
-		return access.Request{Verb: "list", Group: "batch", Resource: "jobs", Namespace: m}
+	{func(m, _ string) rbac.Request {
+		return rbac.Request{Verb: "list", Group: "batch", Resource: "jobs", Namespace: m}
 	},
 		map[string]bool{saNSReader: true}},
-	{func(m, _ string) access.Request {
-		return access.Request{Verb: "delete", Resource: "pods", Namespace: m, Name: "absent"}
+	{func(m, _ string) rbac.Request {
+		return rbac.Request{Verb: "delete", Resource: "pods", Namespace: m, Name: "absent"}
 	},
 		map[string]bool{saDeployer: true}},
-	{func(_, o string) access.Request { return access.Request{Verb: "list", Resource: "pods", Namespace: o} },
+	{func(_, o string) rbac.Request { return rbac.Request{Verb: "list", Resource: "pods", Namespace: o} },
 		map[string]bool{saClusterPod: true}},
-	{func(string, string) access.Request { return access.Request{Verb: "list", Resource: "namespaces"} },
+	{func(string, string) rbac.Request { return rbac.Request{Verb: "list", Resource: "namespaces"} },
 		map[string]bool{saClusterPod: true}},
 }
 
@@ -266,7 +266,7 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 	for _, sa := range accounts {
 		realBatch[sa] = &access.Batch{Method: access.Kubectl{Raw: true}}
 		for _, c := range canIMatrix {
-			realPlanned[sa] = append(realPlanned[sa], realBatch[sa].Add(sa, func() (access.Request, error) {
+			realPlanned[sa] = append(realPlanned[sa], realBatch[sa].Add(sa, func() (rbac.Request, error) {
 				f := fixtureOf()
 				return c.q(f.main, f.other), nil
 			}))
@@ -320,7 +320,7 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 				for i, c := range canIMatrix {
 					q := c.q(f.main, f.other)
 					want := c.allowed[sa]
-					check := q.Check()
+					check := q
 
 					fromOutside, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), saNS, saName, check)
 					Expect(err).NotTo(HaveOccurred())
@@ -403,7 +403,7 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 }
 
 // canICommand is `kubectl auth can-i` for q, run inside the pod.
-func canICommand(q access.Request) string {
+func canICommand(q rbac.Request) string {
 	res := q.RBACResource()
 	if q.Group != "" {
 		res = q.Resource + "." + q.Group

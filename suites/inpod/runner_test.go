@@ -189,7 +189,7 @@ func heldByAnyServiceAccount(ctx SpecContext, fw *fixture.Framework, r authzv1.R
 			resource, sub, _ := strings.Cut(res, "/")
 			for _, v := range r.Verbs {
 				ok, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), job.Namespace, "inpod-nobody",
-					rbac.Check{Verb: v, Group: g, Resource: resource, Subresource: sub, Namespace: "kube-system"})
+					rbac.Request{Verb: v, Group: g, Resource: resource, Subresource: sub, Namespace: "kube-system"})
 				if err != nil || !ok {
 					return false
 				}

@@ -38,7 +38,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 	})
 
 	It("is refused listing pods with the mounted token: HTTP 403 Forbidden naming system:serviceaccount:<ns>:default", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
-		q := access.Request{Verb: "list", Resource: "pods", Namespace: ns}
+		q := rbac.Request{Verb: "list", Resource: "pods", Namespace: ns}
 		out, err := access.Curl{}.Do(ctx, fw.Run, target, q)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(out).To(access.BeForbiddenFor(rbac.ServiceAccountUser(ns, "default"), q))

@@ -76,7 +76,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		res, err := pods.Exec(ctx, fw.Run, ns, "secure-pod", "sh", "-c",
 			`curl -sS --max-time 20 --cacert `+saTokenDir+`/ca.crt -H "Authorization: Bearer $(cat /var/run/secrets/tokens/token)" -w '\n%{http_code}' https://kubernetes.default.svc/api/v1/namespaces/`+ns+`/pods`)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(access.ParseCurl(access.Request{Verb: "list", Resource: "pods", Namespace: ns}, res)).To(access.BeUnauthorized())
+		Expect(access.ParseCurl(rbac.Request{Verb: "list", Resource: "pods", Namespace: ns}, res)).To(access.BeUnauthorized())
 	})
 
 	It("authenticates the secure-pod's token in a TokenReview for audience api, and not for the API server's audience", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {

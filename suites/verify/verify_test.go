@@ -35,7 +35,7 @@ func methods() []access.Method {
 // cell is one intended request of an account.
 type cell struct {
 	allow bool
-	req   intent.Request
+	req   intent.Entry
 }
 
 func (c cell) may() string {
@@ -52,7 +52,7 @@ func (c cell) want() string {
 	return "deny"
 }
 
-func describe(a intent.Account, q intent.Request) string { return intent.Describe(a.Namespace, q) }
+func describe(a intent.Account, q intent.Entry) string { return intent.Describe(a.Namespace, q) }
 
 // got is the cell's answer in a few words: "200", "403 Forbidden", "no answer".
 func got(o access.Outcome) string {
@@ -68,8 +68,8 @@ func got(o access.Outcome) string {
 // cause explains a mismatch in one line: the bindings that grant the request
 // (found through the API) when it was allowed or should have been, else what
 // came back instead.
-func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q access.Request, allowed bool, answer string) string {
-	grants, err := rbac.Grants(ctx, cs, a.Namespace, a.Name, q.Check())
+func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, allowed bool, answer string) string {
+	grants, err := rbac.Grants(ctx, cs, a.Namespace, a.Name, q)
 	granted := "granted by " + strings.Join(grants, "; ")
 	switch {
 	case err != nil:
@@ -87,7 +87,7 @@ func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cel
 }
 
 // record puts the cell in the report and returns its cause when it is a mismatch.
-func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q access.Request, client, answer string, allowed, ok bool) string {
+func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, client, answer string, allowed, ok bool) string {
 	why := ""
 	if !ok {
 		why = cause(ctx, cs, a, c, q, allowed, answer)
@@ -155,7 +155,7 @@ func describeAccount(a intent.Account) {
 			It(fmt.Sprintf("%s %s in a SubjectAccessReview", c.may(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
 				q, err := resolver.Request(a.Namespace, c.req)
 				Expect(err).NotTo(HaveOccurred())
-				allowed, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), a.Namespace, a.Name, q.Check())
+				allowed, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), a.Namespace, a.Name, q)
 				Expect(err).NotTo(HaveOccurred())
 				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
 				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, allowed, allowed == c.allow)

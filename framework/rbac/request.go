@@ -1,0 +1,117 @@
+package rbac
+
+import authzv1 "k8s.io/api/authorization/v1"
+
+// Request is one API request as RBAC sees it — the attributes an authorizer
+// weighs (ResourceAttributes), and what a client needs to send it: the version,
+// a body, dryRun. access sends it from inside pods, the reviews here ask about
+// it, intent files declare it, and the Job's permission model lists it.
+type Request struct {
+	Verb        string // get, list, watch, create, update, patch, delete
+	Group       string // "" for the core group
+	Version     string // default v1
+	Resource    string // plural, e.g. pods
+	Subresource string // e.g. log
+	Namespace   string // "" for cluster-scoped resources
+	Name        string
+	Body        string // JSON for create, update and patch
+	// DryRun sends a write with dryRun=All: authorized and admitted, never stored.
+	DryRun bool
+}
+
+// Path is the request's URL path on the API server.
+func (q Request) Path() string {
+	v := q.Version
+	if v == "" {
+		v = "v1"
+	}
+	p := "/api/" + v
+	if q.Group != "" {
+		p = "/apis/" + q.Group + "/" + v
+	}
+	if q.Namespace != "" {
+		p += "/namespaces/" + q.Namespace
+	}
+	p += "/" + q.Resource
+	if q.Name != "" {
+		p += "/" + q.Name
+	}
+	if q.Subresource != "" {
+		p += "/" + q.Subresource
+	}
+	if q.DryRun {
+		p += "?dryRun=All"
+	}
+	return p
+}
+
+// WatchQuery makes a watch request end: the API server closes the stream after
+// one second with the status it began with (200), so the probe can report it.
+const WatchQuery = "watch=1&timeoutSeconds=1"
+
+// URL is the path with the query the verb needs (a watch's).
+func (q Request) URL() string {
+	if q.Verb == "watch" {
+		return q.Path() + "?" + WatchQuery
+	}
+	return q.Path()
+}
+
+// SuccessCode is the one status the verb answers with when it succeeds: 201 for
+// create, 200 for get, list, watch, update, patch and delete (a delete answers 202
+// only when it is accepted but not yet carried out, which is not what the
+// guide's requests do).
+func (q Request) SuccessCode() int {
+	if q.Verb == "create" {
+		return 201
+	}
+	return 200
+}
+
+// HTTPMethod maps the RBAC verb to its HTTP method.
+func (q Request) HTTPMethod() string {
+	switch q.Verb {
+	case "create":
+		return "POST"
+	case "update":
+		return "PUT"
+	case "patch":
+		return "PATCH"
+	case "delete":
+		return "DELETE"
+	default:
+		return "GET"
+	}
+}
+
+// RBACResource is the resource as RBAC names it, e.g. pods/log.
+func (q Request) RBACResource() string {
+	if q.Subresource != "" {
+		return q.Resource + "/" + q.Subresource
+	}
+	return q.Resource
+}
+
+// String reads like the question: "get pods/log.group NAME (in NS)".
+func (q Request) String() string {
+	s := q.Verb + " " + q.Resource
+	if q.Subresource != "" {
+		s += "/" + q.Subresource
+	}
+	if q.Group != "" {
+		s += "." + q.Group
+	}
+	if q.Name != "" {
+		s += " " + q.Name
+	}
+	if q.Namespace != "" {
+		return s + " (in " + q.Namespace + ")"
+	}
+	return s + " (cluster-wide)"
+}
+
+// Attributes is the question as an access review asks it.
+func (q Request) Attributes() *authzv1.ResourceAttributes {
+	return &authzv1.ResourceAttributes{Namespace: q.Namespace, Verb: q.Verb, Group: q.Group, Resource: q.Resource,
+		Subresource: q.Subresource, Name: q.Name}
+}
