@@ -59,17 +59,94 @@ func TestParseCurlUnauthorized(t *testing.T) {
 	g.Expect(o).NotTo(BeForbiddenFor("x", rbac.Request{Verb: "list", Resource: "pods"}))
 }
 
+// kubectlLog is client-go's -v=6 line for one response.
+func kubectlLog(method, url, status string) string {
+	return `I1128 01:25:34.205871   23135 round_trippers.go:632] "Response" verb="` + method + `" url="https://10.96.0.1:443` + url + `" status="` + status + `" milliseconds=8` + "\n"
+}
+
 func TestParseKubectl(t *testing.T) {
 	g := gomega.NewWithT(t)
 	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
-	o := ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: `Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:n:default" cannot list resource "pods" in API group "" in the namespace "n"` + "\n"})
+	forbidden := `Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:n:default" cannot list resource "pods" in API group "" in the namespace "n"` + "\n"
+	o := ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: kubectlLog("GET", "/api/v1/namespaces/n/pods?limit=500", "403 Forbidden") + forbidden})
 	g.Expect(o).To(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q))
-	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "error: You must be logged in to the server (Unauthorized)\n"})
+	g.Expect(o.Cell()).To(gomega.Equal("403 Forbidden"))
+	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: kubectlLog("GET", "/api/v1/namespaces/n/pods?limit=500", "401 Unauthorized") + "error: You must be logged in to the server (Unauthorized)\n"})
 	g.Expect(o).To(BeUnauthorized())
 	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "Unable to connect to the server: dial tcp: lookup kubernetes.default.svc: no such host\n"})
-	g.Expect(o.ConnError).To(gomega.ContainSubstring("no such host"))
-	o = ParseKubectl(q, pods.ExecResult{Stdout: "pod/a\n"})
+	g.Expect(o).NotTo(BeAllowed())
+	g.Expect(o.Unobserved).To(gomega.ContainSubstring("no such host"))
+	o = ParseKubectl(q, pods.ExecResult{Stdout: "pod/a\n", Stderr: kubectlLog("GET", "/api/v1/namespaces/n/pods?limit=500", "200 OK")})
 	g.Expect(o).To(BeAllowed())
+}
+
+// Without a logged response the status is not observed: not inferred from the
+// exit code, nor from the word Forbidden.
+func TestParseKubectlInfersNothing(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	for name, res := range map[string]pods.ExecResult{
+		"exit 0, empty output":  {},
+		"exit 0, output":        {Stdout: "pod/a\n"},
+		"the word Forbidden":    {ExitCode: 1, Stderr: `Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:n:default" cannot list resource "pods" in API group "" in the namespace "n"`},
+		"another path's status": {Stderr: kubectlLog("GET", "/api/v1/namespaces/other/pods?limit=500", "200 OK")},
+		"another method":        {Stderr: kubectlLog("POST", "/api/v1/namespaces/n/pods", "201 Created")},
+	} {
+		o := ParseKubectl(q, res)
+		g.Expect(o).NotTo(BeAllowed(), name)
+		g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "default"), q), name)
+		g.Expect(o.Cell()).To(gomega.Equal("not observed"), name)
+		g.Expect(Happened(o)).To(gomega.ContainSubstring("the status was not observed"), name)
+	}
+}
+
+// A dry-run write is matched on its query too: the response to the same path
+// without dryRun=All is another request.
+func TestParseKubectlMatchesTheDryRunQuery(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := rbac.Request{Verb: "create", Resource: "configmaps", Namespace: "n", DryRun: true}
+	o := ParseKubectl(q, pods.ExecResult{Stdout: "configmap/x\n", Stderr: kubectlLog("POST", "/api/v1/namespaces/n/configmaps?dryRun=All&fieldManager=kubectl-create&fieldValidation=Strict", "201 Created")})
+	g.Expect(o).To(BeAllowed())
+	g.Expect(Happened(o)).To(gomega.ContainSubstring("kubectl -v=6 logged POST /api/v1/namespaces/n/configmaps?dryRun=All&fieldManager=kubectl-create&fieldValidation=Strict → 201"))
+	o = ParseKubectl(q, pods.ExecResult{Stdout: "configmap/x\n", Stderr: kubectlLog("POST", "/api/v1/namespaces/n/configmaps?fieldManager=kubectl-create", "201 Created")})
+	g.Expect(o.Cell()).To(gomega.Equal("not observed"))
+	o = ParseKubectl(q, pods.ExecResult{Stdout: "configmap/x\n", Stderr: kubectlLog("POST", "/api/v1/namespaces/n/configmaps?dryRun=All", "500 Internal Server Error")})
+	g.Expect(o.Code).To(gomega.Equal(500), "a logged 500 with exit 0 is a 500")
+	g.Expect(o).NotTo(BeAllowed())
+}
+
+// kubectl delete --dry-run=server puts dryRun in the DeleteOptions body, which
+// -v=6 does not log: the URL has no dryRun, and kubectl's own "(server dry run)"
+// tells the dry run from a real delete.
+func TestParseKubectlDryRunDelete(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := rbac.Request{Verb: "delete", Resource: "pods", Namespace: "n", Name: "victim", DryRun: true}
+	logged := kubectlLog("DELETE", "/api/v1/namespaces/n/pods/victim", "200 OK")
+	o := ParseKubectl(q, pods.ExecResult{Stdout: `pod "victim" deleted from n namespace (server dry run)` + "\n", Stderr: logged})
+	g.Expect(o).To(BeAllowed())
+	o = ParseKubectl(q, pods.ExecResult{Stdout: `pod "victim" deleted from n namespace` + "\n", Stderr: logged})
+	g.Expect(o).NotTo(BeAllowed())
+	g.Expect(o.Cell()).To(gomega.Equal("not observed"))
+}
+
+// kubectl logs reads the pod first; when that is refused the log request was
+// never sent, and the cell says so instead of reporting the pod's 403 as the log's.
+func TestParseKubectlNamesTheEarlierRefusal(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := rbac.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: "n", Name: "p"}
+	o := ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: kubectlLog("GET", "/api/v1/namespaces/n/pods/p", "403 Forbidden") +
+		`Error from server (Forbidden): pods "p" is forbidden: User "system:serviceaccount:n:logs" cannot get resource "pods" in API group "" in the namespace "n"` + "\n"})
+	g.Expect(o).NotTo(BeForbiddenFor(rbac.ServiceAccountUser("n", "logs"), q))
+	g.Expect(o.Unobserved).To(gomega.ContainSubstring("kubectl did not send GET /api/v1/namespaces/n/pods/p/log: its earlier GET /api/v1/namespaces/n/pods/p answered 403"))
+}
+
+func TestRequestSentAs(t *testing.T) {
+	g := gomega.NewWithT(t)
+	w := rbac.Request{Verb: "watch", Resource: "pods", Namespace: "n"}
+	g.Expect(w.SentAs("GET", "https://h/api/v1/namespaces/n/pods?timeoutSeconds=1&watch=1")).To(gomega.BeTrue())
+	g.Expect(w.SentAs("GET", "/api/v1/namespaces/n/pods?watch=1&timeoutSeconds=1&resourceVersion=5")).To(gomega.BeTrue())
+	g.Expect(w.SentAs("GET", "/api/v1/namespaces/n/pods")).To(gomega.BeFalse(), "a list is not the watch")
+	g.Expect(w.SentAs("GET", "/api/v1/namespaces/n/pods/x")).To(gomega.BeFalse())
 }
 
 func TestParseJSONProbe(t *testing.T) {

@@ -57,6 +57,10 @@ func Happened(o Outcome) string {
 	switch {
 	case o.ConnError != "":
 		return "there was no HTTP answer (" + netcheck.Explain(o.ConnError) + ")"
+	case o.Unobserved != "":
+		return "the status was not observed (" + o.Unobserved + ")"
+	case o.Allowed() && o.Observed != "":
+		return fmt.Sprintf("the request was allowed (HTTP %d; %s)", o.Code, o.Observed)
 	case o.Allowed():
 		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
 	case o.Code == 401 || o.Code == 403:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/inpod/inpod/framework/rbac"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -261,7 +262,7 @@ func (k Kubectl) command(q rbac.Request) string {
 	if k.Raw {
 		cmd = KubectlRawCommand(q)
 	}
-	return strings.Replace(cmd, "kubectl ", "kubectl "+kubectlVerbosity+" ", 1)
+	return strings.Replace(cmd, "kubectl ", "kubectl "+KubectlVerbosity+" ", 1)
 }
 
 // KubectlCommand is the kubectl command line a user would type for q.
@@ -312,66 +313,86 @@ func KubectlRawCommand(q rbac.Request) string {
 	return "kubectl get --raw '" + q.URL() + "'"
 }
 
-// kubectlVerbosity makes kubectl log each response's status on stderr.
-const kubectlVerbosity = "-v=6"
+// KubectlVerbosity makes kubectl log each response's status on stderr.
+const KubectlVerbosity = "-v=6"
 
 var (
 	// responseLine is client-go's -v=6 log of one response, e.g.
 	// "Response" verb="POST" url="https://10.96.0.1:443/api/v1/...?x=y" status="201 Created" milliseconds=8
-	responseLine = regexp.MustCompile(`"Response" verb="(\w+)" url="https?://[^/"]+([^?"]*)[^"]*" status="(\d{3})[^"]*"`)
+	responseLine = regexp.MustCompile(`"Response" verb="(\w+)" url="([^"]+)" status="(\d{3})[^"]*"`)
 	logLine      = regexp.MustCompile(`^[IWE]\d{4} \d\d:\d\d:\d\d`)
 	serverErr    = regexp.MustCompile(`(?i)error from server \((\w+)\): (.*)`)
 	authErr      = regexp.MustCompile(`error: You must be logged in to the server \((\w+)\)`)
 )
 
-var reasonCode = map[string]int{"Forbidden": 403, "Unauthorized": 401, "NotFound": 404, "AlreadyExists": 409, "Conflict": 409, "Invalid": 422, "BadRequest": 400,
-	"MethodNotAllowed": 405, "Gone": 410, "TooManyRequests": 429, "InternalError": 500, "ServiceUnavailable": 503, "Timeout": 504}
-
-// ParseKubectl reads kubectl's exit code, its "Error from server (Reason)" line
-// and, where kubectl ran with -v=6, the status of q's own response (the last
-// response to q's HTTP method on q's path). Without that log line an exit code 0
-// counts as q's success status, the only status kubectl exits 0 on for it.
+// ParseKubectl takes q's status from kubectl's -v=6 log: the last response to
+// q's HTTP method, path and query. Without that line the status was not
+// observed, whatever kubectl's exit code or words: the outcome has no code and
+// says why (which earlier request kubectl was refused, when it made one first —
+// kubectl logs reads the pod before its log). The Status's reason and message
+// come from kubectl's "Error from server (Reason)" line.
 func ParseKubectl(q rbac.Request, res pods.ExecResult) Outcome {
-	status, logged := kubectlStatus(q, res.Stderr)
 	stderr := withoutLogLines(res.Stderr)
 	o := Outcome{Method: "kubectl", Request: q, Body: res.Stdout, Raw: lines.Clip(res.Stdout+stderr, 2000)}
-	if res.ExitCode == 0 {
-		o.Code = q.SuccessCode()
-		if logged {
-			o.Code = status
-		}
-		return o
-	}
 	if m := serverErr.FindStringSubmatch(stderr); m != nil {
-		o.Reason, o.Message, o.Code = m[1], strings.TrimSpace(m[2]), reasonCode[m[1]]
-		if logged {
-			o.Code = status
+		o.Reason, o.Message = m[1], strings.TrimSpace(m[2])
+	} else if m := authErr.FindStringSubmatch(stderr); m != nil {
+		o.Reason, o.Message = m[1], strings.TrimSpace(stderr)
+	}
+	seen := kubectlResponses(res.Stderr)
+	for _, r := range seen {
+		if q.SentAs(r.method, r.url) {
+			o.Code = r.code
+			o.Observed = fmt.Sprintf("kubectl -v=6 logged %s %s → %d", r.method, r.path(), r.code)
+		}
+	}
+	if o.Code != 0 {
+		if q.DryRun && q.Verb == "delete" && o.Code == q.SuccessCode() && !strings.Contains(res.Stdout, "(server dry run)") {
+			// the DELETE's dryRun is in its body, which -v=6 does not log;
+			// kubectl says it was a dry run, or the 200 may be a real delete's.
+			o.Code, o.Observed, o.Unobserved = 0, "", "kubectl's DELETE answered 200 but kubectl did not say \"(server dry run)\""
 		}
 		return o
 	}
-	if m := authErr.FindStringSubmatch(stderr); m != nil {
-		o.Reason, o.Code = m[1], reasonCode[m[1]]
-		o.Message = strings.TrimSpace(stderr)
-		return o
+	o.Reason, o.Message = "", ""
+	why := fmt.Sprintf("kubectl exit %d logged no response to %s %s", res.ExitCode, q.HTTPMethod(), q.URL())
+	for _, r := range seen {
+		if r.code >= 400 {
+			why = fmt.Sprintf("kubectl did not send %s %s: its earlier %s %s answered %d", q.HTTPMethod(), q.URL(), r.method, r.path(), r.code)
+			if msg := serverErr.FindStringSubmatch(stderr); msg != nil {
+				why += " " + msg[1] + ": " + strings.TrimSpace(msg[2])
+			}
+			break
+		}
 	}
-	if logged {
-		o.Message = lines.Clip(stderr, 400)
-		return o
+	if len(seen) == 0 && res.ExitCode != 0 {
+		why += ": " + lines.Clip(stderr, 400)
 	}
-	o.ConnError = fmt.Sprintf("kubectl exit %d: %s", res.ExitCode, lines.Clip(stderr, 400))
+	o.Unobserved = why
 	return o
 }
 
-// kubectlStatus is the status of the last response kubectl logged for q.
-func kubectlStatus(q rbac.Request, stderr string) (int, bool) {
-	code, found := 0, false
-	for _, m := range responseLine.FindAllStringSubmatch(stderr, -1) {
-		if m[1] == q.HTTPMethod() && m[2] == q.Path() {
-			code, _ = strconv.Atoi(m[3])
-			found = true
-		}
+// kubectlResponse is one response kubectl logged.
+type kubectlResponse struct {
+	method, url string
+	code        int
+}
+
+func (r kubectlResponse) path() string {
+	if u, err := url.Parse(r.url); err == nil {
+		return u.RequestURI()
 	}
-	return code, found
+	return r.url
+}
+
+// kubectlResponses are the responses kubectl logged at -v=6, in order.
+func kubectlResponses(stderr string) []kubectlResponse {
+	var out []kubectlResponse
+	for _, m := range responseLine.FindAllStringSubmatch(stderr, -1) {
+		code, _ := strconv.Atoi(m[3])
+		out = append(out, kubectlResponse{method: m[1], url: m[2], code: code})
+	}
+	return out
 }
 
 // withoutLogLines drops klog's lines (-v=6) from kubectl's stderr.

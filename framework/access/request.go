@@ -19,16 +19,40 @@ type Outcome struct {
 	Message   string // Status message
 	Body      string // response body or program output
 	ConnError string // DNS failure, refused connection, TLS error, timeout
-	Raw       string // the probe's raw output, for failure messages
+	// Unobserved says why the client showed no status for this request although
+	// it may have had an HTTP answer (kubectl logged none for it): no code, so
+	// neither allowed nor forbidden.
+	Unobserved string
+	// Observed is where the status was read, when a client's log shows it
+	// (kubectl's -v=6 response line).
+	Observed string
+	Raw      string // the probe's raw output, for failure messages
 }
 
 // Allowed reports the verb's success status (Request.SuccessCode) and nothing
 // else: not another 2xx, not a 404 that RBAC let through.
 func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code == o.Request.SuccessCode() }
 
+// Cell is the outcome in a few words, for a matrix cell: "200", "403 Forbidden",
+// "no answer" (no HTTP answer), "not observed" (the client showed no status).
+func (o Outcome) Cell() string {
+	switch {
+	case o.ConnError != "":
+		return "no answer"
+	case o.Unobserved != "":
+		return "not observed"
+	case o.Reason != "":
+		return fmt.Sprintf("%d %s", o.Code, o.Reason)
+	}
+	return fmt.Sprintf("%d", o.Code)
+}
+
 func (o Outcome) String() string {
 	if o.ConnError != "" {
 		return fmt.Sprintf("%s: %s → no HTTP answer: %s", o.Method, o.Request, o.ConnError)
+	}
+	if o.Unobserved != "" {
+		return fmt.Sprintf("%s: %s → status not observed: %s", o.Method, o.Request, o.Unobserved)
 	}
 	s := fmt.Sprintf("%s: %s → HTTP %d", o.Method, o.Request, o.Code)
 	if o.Reason != "" {

@@ -116,6 +116,7 @@ var Registry = []Fault{
 			"can't open '/var/run/secrets/kubernetes.io/serviceaccount/token': No such file or directory",
 			"/var/run/secrets/kubernetes.io/serviceaccount/namespace: No such file or directory",
 			"can't open '/var/run/secrets/kubernetes.io/serviceaccount/namespace': No such file or directory",
+			"error setting certificate file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
 			"HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
 	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
 		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",

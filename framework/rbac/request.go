@@ -1,6 +1,10 @@
 package rbac
 
-import authzv1 "k8s.io/api/authorization/v1"
+import (
+	"net/url"
+
+	authzv1 "k8s.io/api/authorization/v1"
+)
 
 // Request is one API request as RBAC sees it — the attributes an authorizer
 // weighs (ResourceAttributes), and what a client needs to send it: the version,
@@ -39,22 +43,56 @@ func (q Request) Path() string {
 	if q.Subresource != "" {
 		p += "/" + q.Subresource
 	}
-	if q.DryRun {
-		p += "?dryRun=All"
-	}
 	return p
 }
 
 // WatchQuery makes a watch request end: the API server closes the stream after
 // one second with the status it began with (200), so the probe can report it.
-const WatchQuery = "watch=1&timeoutSeconds=1"
+const WatchQuery = "timeoutSeconds=1&watch=1"
 
-// URL is the path with the query the verb needs (a watch's).
-func (q Request) URL() string {
+// Query is what the request adds to its path: dryRun=All for a dry-run write,
+// the watch parameters for a watch. A client may add more (kubectl adds
+// fieldManager, limit); these are the ones that make it this request.
+func (q Request) Query() url.Values {
+	v := url.Values{}
+	if q.DryRun {
+		v.Set("dryRun", "All")
+	}
 	if q.Verb == "watch" {
-		return q.Path() + "?" + WatchQuery
+		v.Set("watch", "1")
+		v.Set("timeoutSeconds", "1")
+	}
+	return v
+}
+
+// URL is the path with its query.
+func (q Request) URL() string {
+	if v := q.Query(); len(v) > 0 {
+		return q.Path() + "?" + v.Encode()
 	}
 	return q.Path()
+}
+
+// SentAs reports whether a request a client logged (its HTTP method and URL,
+// scheme and host optional) is q: the same method and path, and every parameter
+// of q's query with its value (clients may add their own). A DELETE may carry
+// dryRun in its DeleteOptions body instead, as kubectl delete --dry-run=server
+// does, which the URL does not show: for a DELETE dryRun is not asked of it.
+func (q Request) SentAs(method, rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || method != q.HTTPMethod() || u.Path != q.Path() {
+		return false
+	}
+	got := u.Query()
+	for k, want := range q.Query() {
+		if k == "dryRun" && method == "DELETE" {
+			continue
+		}
+		if got.Get(k) != want[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // SuccessCode is the one status the verb answers with when it succeeds: 201 for

@@ -21,6 +21,9 @@ type IntentCell struct {
 	Got            string `json:"got"`    // e.g. "201", "403 Forbidden", "SAR allowed"
 	OK             bool   `json:"ok"`
 	Cause          string `json:"cause,omitempty"`
+	// Happened is the whole observation (access.Happened), e.g. where kubectl's
+	// status was read.
+	Happened string `json:"happened,omitempty"`
 }
 
 // IntentRow is one (ServiceAccount, request) across clients.

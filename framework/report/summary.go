@@ -30,6 +30,7 @@ type Access struct {
 	Method         string `json:"method"`
 	Request        string `json:"request"`
 	Code           int    `json:"code"`
+	Cell           string `json:"cell"` // access.Outcome.Cell: "200", "no answer", "not observed"
 	Happened       string `json:"happened"`
 }
 
@@ -76,6 +77,7 @@ type AccessRow struct {
 // AccessCell is one method's answer; Mismatch marks a red spec.
 type AccessCell struct {
 	Code     int
+	Cell     string
 	Happened string
 	Mismatch bool
 }
@@ -105,7 +107,7 @@ func Summarize(reports []types.Report) Summary {
 						access[k] = row
 						accessOrder = append(accessOrder, k)
 					}
-					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
+					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Cell: a.Cell, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
 				case ErratumEntry:
 					var er Erratum
 					if json.Unmarshal([]byte(e.Value.AsJSON), &er) == nil {
@@ -228,7 +230,7 @@ func (s Summary) Markdown() string {
 		}
 		b.WriteString(row + " |\n")
 	}
-	b.WriteString("\n## Access matrix (from inside pods)\n\nHTTP status each method got; ❗ marks a spec that went red.\n\n| ServiceAccount | request | " + strings.Join(config.Methods, " | ") + " |\n|---|---|---|---|---|---|\n")
+	b.WriteString("\n## Access matrix (from inside pods)\n\nThe HTTP status each method observed (\"no answer\": none came back; \"not observed\": the client showed none); ❗ marks a spec that went red.\n\n| ServiceAccount | request | " + strings.Join(config.Methods, " | ") + " |\n|---|---|---|---|---|---|\n")
 	for _, a := range s.Access {
 		row := "| " + a.ServiceAccount + " | " + a.Request
 		for _, m := range config.Methods {
@@ -257,8 +259,13 @@ func (s Summary) Markdown() string {
 	return b.String()
 }
 
+// codeText is the cell's status as the run observed it: the code, "no answer"
+// or "not observed" (reports older than the Cell field show the code alone).
 func codeText(c AccessCell) string {
-	if c.Code == 0 {
+	switch {
+	case c.Cell == "not observed" || c.Cell == "no answer":
+		return c.Cell
+	case c.Code == 0:
 		return "no answer"
 	}
 	return fmt.Sprintf("%d", c.Code)

@@ -162,7 +162,7 @@ func podsExec(ctx context.Context, fw *fixture.Framework, t access.Target, cmd .
 func recordAccess(sa string, o access.Outcome, scope string) {
 	AddReportEntry(report.AccessEntry, report.Access{
 		ServiceAccount: sa, Method: o.Method, Request: report.RequestLabel(o.Request.Verb, o.Request.RBACResource(), o.Request.Group) + scope,
-		Code: o.Code, Happened: access.Happened(o),
+		Code: o.Code, Cell: o.Cell(), Happened: access.Happened(o),
 	}, ReportEntryVisibilityNever)
 }
 

@@ -167,9 +167,9 @@ var _ = Describe("The API from inside a pod", func() {
 			}
 
 			if name == "kubectl" {
-				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods", table(faults.GuardAPIReachable), func(ctx SpecContext) {
+				It("answers 401 Unauthorized, not 403, to kubectl --token=invalid get pods (the status read from kubectl's -v=6 log)", table(faults.GuardAPIReachable), func(ctx SpecContext) {
 					t := f.probes[saPodReader]
-					res, err := podsExec(ctx, fw, t, "kubectl", "--token=invalid", "get", "pods")
+					res, err := podsExec(ctx, fw, t, "kubectl", access.KubectlVerbosity, "--token=invalid", "get", "pods")
 					Expect(err).NotTo(HaveOccurred())
 					Expect(access.ParseKubectl(listPods(f.main), res)).To(access.BeUnauthorized())
 				})

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/inpod/inpod/framework/access"
@@ -54,16 +55,8 @@ func (c cell) want() string {
 
 func describe(a intent.Account, q intent.Entry) string { return intent.Describe(a.Namespace, q) }
 
-// got is the cell's answer in a few words: "200", "403 Forbidden", "no answer".
-func got(o access.Outcome) string {
-	switch {
-	case o.ConnError != "":
-		return "no answer"
-	case o.Reason != "":
-		return fmt.Sprintf("%d %s", o.Code, o.Reason)
-	}
-	return fmt.Sprintf("%d", o.Code)
-}
+// got is the cell's answer in a few words (access.Outcome.Cell).
+func got(o access.Outcome) string { return o.Cell() }
 
 // cause explains a mismatch in one line: the bindings that grant the request
 // (found through the API) when it was allowed or should have been, else what
@@ -87,13 +80,13 @@ func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cel
 }
 
 // record puts the cell in the report and returns its cause when it is a mismatch.
-func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, client, answer string, allowed, ok bool) string {
+func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, client, answer, happened string, allowed, ok bool) string {
 	why := ""
 	if !ok {
 		why = cause(ctx, cs, a, c, q, allowed, answer)
 	}
 	AddReportEntry(report.IntentEntry, report.IntentCell{ServiceAccount: a.Namespace + "/" + a.Name, Request: describe(a, c.req),
-		Client: client, Want: c.want(), Got: answer, OK: ok, Cause: why}, ReportEntryVisibilityNever)
+		Client: client, Want: c.want(), Got: answer, OK: ok, Cause: why, Happened: happened}, ReportEntryVisibilityNever)
 	return why
 }
 
@@ -125,6 +118,9 @@ func describeAccount(a intent.Account) {
 		var resolver *intent.Resolver // an intended request as the clients send it
 		BeforeAll(func(ctx SpecContext) {
 			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID}
+			if _, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(a.Namespace).Get(ctx, a.Name, metav1.GetOptions{}); err != nil {
+				Fail(fmt.Sprintf("%s line %d: ServiceAccount %s/%s: %v — apply the workload's ServiceAccount and RBAC before verifying its intent", intentFile.Path, a.Line, a.Namespace, a.Name, err))
+			}
 			var list []*corev1.Pod
 			for _, m := range methods() {
 				p := pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: a.Namespace, Name: fw.Name("verify", a.Name, m.Name()),
@@ -148,7 +144,7 @@ func describeAccount(a intent.Account) {
 						matcher = access.BeAllowed()
 					}
 					ok, _ := matcher.Match(o)
-					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), o.Allowed(), ok)
+					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), o.Allowed(), ok)
 					Expect(o).To(matcher, why)
 				})
 			}
@@ -158,7 +154,7 @@ func describeAccount(a intent.Account) {
 				allowed, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), a.Namespace, a.Name, q)
 				Expect(err).NotTo(HaveOccurred())
 				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
-				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, allowed, allowed == c.allow)
+				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, "", allowed, allowed == c.allow)
 				Expect(allowed).To(Equal(c.allow), "SubjectAccessReview for %s: %s; %s", user, answer, why)
 			})
 		}
