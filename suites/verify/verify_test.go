@@ -62,19 +62,25 @@ func got(o access.Outcome) string { return o.Cell() }
 // (found through the API) when it was allowed or should have been, else what
 // came back instead.
 func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, allowed bool, answer string) string {
-	grants, err := rbac.Grants(ctx, cs, a.Namespace, a.Name, q)
-	granted := "granted by " + strings.Join(grants, "; ")
+	grants, err := rbac.ReadGrants(ctx, cs, a.Namespace, a.Name, q)
+	granted := "granted by " + grants.String()
+	none := "no RoleBinding or ClusterRoleBinding covering " + a.Namespace + "/" + a.Name + " (as itself, its user name or its groups) grants it"
+	if len(grants.OnlyNamed) > 0 {
+		none += "; " + strings.Join(grants.OnlyNamed, ", ") + " names resources, and resourceNames cannot restrict " + q.Verb
+	}
 	switch {
 	case err != nil:
 		return "bindings not readable: " + err.Error()
-	case allowed && len(grants) > 0:
+	case allowed && len(grants.By) > 0:
 		return granted
 	case allowed:
-		return "no RoleBinding or ClusterRoleBinding of " + a.Namespace + "/" + a.Name + " grants it, yet it was allowed (another authorizer?)"
-	case c.allow && strings.HasPrefix(answer, "403") && len(grants) == 0:
-		return "no RoleBinding or ClusterRoleBinding of " + a.Namespace + "/" + a.Name + " grants it"
+		return none + ", yet it was allowed (another authorizer, e.g. Node or a webhook?)"
+	case c.allow && strings.HasPrefix(answer, "403") && len(grants.By) == 0:
+		return none
 	case c.allow && strings.HasPrefix(answer, "403"):
 		return granted + ", yet refused"
+	case !c.allow && len(grants.By) > 0:
+		return "authorized (answered " + answer + "): " + granted
 	}
 	return "answered " + answer
 }
