@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"html"
 	"regexp"
 	"strings"
 )
@@ -49,24 +48,6 @@ func erratumMarkdown(rows []ErratumRow) string {
 		}
 	}
 	return b.String() + "\n"
-}
-
-func erratumHTML(rows []ErratumRow) string {
-	if len(rows) == 0 {
-		return ""
-	}
-	e := html.EscapeString
-	var b strings.Builder
-	b.WriteString("<h2>Guide errata</h2><ul>")
-	for _, r := range rows {
-		fmt.Fprintf(&b, `<li class="%s"><b>%s</b>, in <code>%s</code><br>the guide's step: <code>%s</code><br>seen: <code>%s</code><br>paste instead: <code>%s</code>`,
-			e(r.State), e(r.Section), e(r.Image), e(r.Step), e(r.Evidence), e(r.Corrected))
-		if r.Proof != "" {
-			b.WriteString("<br>the corrected step gave: " + e(r.Proof))
-		}
-		b.WriteString("</li>")
-	}
-	return b.String() + "</ul>"
 }
 
 // oneLine joins a step's continued lines (a backslash-newline and the next

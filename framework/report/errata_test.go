@@ -23,7 +23,12 @@ func erratumSpec(state types.SpecState) types.SpecReport {
 // fromJSON is reports as the suite's report.json gives them back (entry values
 // carry their JSON only after the round trip).
 func fromJSON(t *testing.T, specs ...types.SpecReport) []types.Report {
-	b, err := json.Marshal([]types.Report{{SpecReports: specs}})
+	return fromJSONReports(t, types.Report{SpecReports: specs})
+}
+
+func fromJSONReports(t *testing.T, reports ...types.Report) []types.Report {
+	t.Helper()
+	b, err := json.Marshal(reports)
 	if err != nil {
 		t.Fatal(err)
 	}

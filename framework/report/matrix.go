@@ -1,8 +1,6 @@
 package report
 
 import (
-	"fmt"
-	"html"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -64,24 +62,57 @@ func BuildMatrix(title string, legs []Leg) Matrix {
 	return m
 }
 
+// HeaderRow is one line of the matrix's head: a name and one value per leg.
+type HeaderRow struct {
+	Name   string
+	Values []string
+}
+
+// Header is the matrix's head, for Markdown and HTML alike: result, server, node
+// image, the times measured beside the run, then every fact any leg has.
+func (m Matrix) Header() []HeaderRow {
+	per := func(name string, f func(i int, l Leg) string) HeaderRow {
+		r := HeaderRow{Name: name}
+		for i, l := range m.Legs {
+			r.Values = append(r.Values, f(i, l))
+		}
+		return r
+	}
+	rows := []HeaderRow{
+		per("result", func(i int, _ Leg) string { return m.Sums[i].Counts() }),
+		per("server", func(i int, _ Leg) string { return m.Sums[i].Cluster.ServerVersion }),
+		per("node image", func(i int, _ Leg) string { return m.Sums[i].Cluster.NodeImage }),
+	}
+	for _, k := range m.timeKeys() {
+		rows = append(rows, per(k, func(_ int, l Leg) string { return orDash(l.Times[k]) }))
+	}
+	for _, k := range m.factKeys() {
+		rows = append(rows, per(k, func(i int, l Leg) string { return orDash(fact(m.facts(i, l), k)) }))
+	}
+	return rows
+}
+
 // Markdown renders reports/matrix.md.
 func (m Matrix) Markdown() string {
 	var b strings.Builder
+	versions := make([]string, len(m.Legs))
+	for i, l := range m.Legs {
+		versions[i] = mdCell(l.Version)
+	}
 	b.WriteString("# " + m.Title + "\n\n")
-	b.WriteString("| | " + m.join(func(l Leg, _ Summary) string { return l.Version }) + " |\n")
+	b.WriteString("| | " + strings.Join(versions, " | ") + " |\n")
 	b.WriteString("|---|" + strings.Repeat("---|", len(m.Legs)) + "\n")
-	b.WriteString("| result | " + m.join(func(_ Leg, s Summary) string {
-		return fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
-	}) + " |\n")
-	b.WriteString("| server | " + m.join(func(_ Leg, s Summary) string { return s.Cluster.ServerVersion }) + " |\n")
-	b.WriteString("| node image | " + m.join(func(_ Leg, s Summary) string { return "`" + s.Cluster.NodeImage + "`" }) + " |\n")
-	for _, k := range m.timeKeys() {
-		b.WriteString("| " + k + " | " + m.join(func(l Leg, _ Summary) string { return orDash(l.Times[k]) }) + " |\n")
+	for _, h := range m.Header() {
+		cells := make([]string, len(h.Values))
+		for i, v := range h.Values {
+			if h.Name == "node image" {
+				v = "`" + v + "`"
+			}
+			cells[i] = mdCell(v)
+		}
+		b.WriteString("| " + h.Name + " | " + strings.Join(cells, " | ") + " |\n")
 	}
-	for _, k := range m.factKeys() {
-		b.WriteString("| " + k + " | " + m.joinIndexed(func(i int, l Leg) string { return orDash(fact(m.facts(i, l), k)) }) + " |\n")
-	}
-	b.WriteString("\n## Specs\n\n| spec | " + m.join(func(l Leg, _ Summary) string { return l.Version }) + " |\n")
+	b.WriteString("\n## Specs\n\n| spec | " + strings.Join(versions, " | ") + " |\n")
 	b.WriteString("|---|" + strings.Repeat("---|", len(m.Legs)) + "\n")
 	for _, r := range m.Rows {
 		b.WriteString("| " + mdCell(r.Spec) + " |")
@@ -100,63 +131,8 @@ func (m Matrix) Markdown() string {
 	return b.String()
 }
 
-// HTML renders reports/matrix.html.
-func (m Matrix) HTML() string {
-	var b strings.Builder
-	e := html.EscapeString
-	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>` + e(m.Title) + `</title><style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328}table{border-collapse:collapse;margin:1rem 0}
-td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;font-size:.85rem;vertical-align:top}th{background:#f6f8fa}
-.failed{background:#ffebe9;color:#cf222e;font-weight:600}.passed{color:#1a7f37}.skipped{color:#9a6700}</style></head><body>
-<h1>` + e(m.Title) + `</h1><table><tr><th></th>`)
-	for _, l := range m.Legs {
-		b.WriteString("<th>" + e(l.Version) + "</th>")
-	}
-	b.WriteString("</tr>")
-	row := func(name string, f func(Leg, Summary) string) {
-		b.WriteString("<tr><th>" + e(name) + "</th>")
-		for i, l := range m.Legs {
-			b.WriteString("<td>" + e(f(l, m.Sums[i])) + "</td>")
-		}
-		b.WriteString("</tr>")
-	}
-	row("result", func(_ Leg, s Summary) string {
-		return fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
-	})
-	row("server", func(_ Leg, s Summary) string { return s.Cluster.ServerVersion })
-	row("node image", func(_ Leg, s Summary) string { return s.Cluster.NodeImage })
-	for _, k := range m.timeKeys() {
-		row(k, func(l Leg, _ Summary) string { return orDash(l.Times[k]) })
-	}
-	for _, k := range m.factKeys() {
-		row(k, func(l Leg, _ Summary) string {
-			for i := range m.Legs {
-				if m.Legs[i].Version == l.Version {
-					return orDash(fact(m.facts(i, l), k))
-				}
-			}
-			return "–"
-		})
-	}
-	b.WriteString("</table><h2>Specs</h2><table><tr><th>spec</th>")
-	for _, l := range m.Legs {
-		b.WriteString("<th>" + e(l.Version) + "</th>")
-	}
-	b.WriteString("</tr>")
-	for _, r := range m.Rows {
-		b.WriteString("<tr><td>" + e(r.Spec) + "</td>")
-		for _, c := range r.Cells {
-			s := word[c.State]
-			if c.Cause != "" {
-				s += ": " + c.Cause
-			}
-			fmt.Fprintf(&b, `<td class="%s">%s</td>`, c.State, e(s))
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</table></body></html>\n")
-	return b.String()
-}
+// HTML renders reports/matrix.html (templates/matrix.html.tmpl).
+func (m Matrix) HTML() string { return render("matrix.html.tmpl", m) }
 
 // facts are leg i's facts: what the suite read of the cluster (its report
 // header and token entries), then what the script recorded beside the run.
@@ -166,22 +142,6 @@ func (m Matrix) facts(i int, l Leg) []string {
 		out = append(out, f[0]+": "+f[1])
 	}
 	return append(append(out, m.Sums[i].Facts...), l.Facts...)
-}
-
-func (m Matrix) joinIndexed(f func(int, Leg) string) string {
-	var cells []string
-	for i, l := range m.Legs {
-		cells = append(cells, mdCell(f(i, l)))
-	}
-	return strings.Join(cells, " | ")
-}
-
-func (m Matrix) join(f func(Leg, Summary) string) string {
-	var cells []string
-	for i, l := range m.Legs {
-		cells = append(cells, mdCell(f(l, m.Sums[i])))
-	}
-	return strings.Join(cells, " | ")
 }
 
 // timeKeys and factKeys list the names any leg has, in first-seen order.

@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 	"slices"
 	"sort"
 	"strings"
@@ -53,7 +52,12 @@ func RequestLabel(verb, resource, group string) string {
 type Summary struct {
 	Cluster                 Cluster
 	Passed, Failed, Skipped int
-	Duration                time.Duration
+	// SuiteFailures are what failed outside any It: Ginkgo's suite-level
+	// reasons (interrupted, timed out, a failed BeforeSuite…) and the
+	// suite-level nodes that failed. Any of them fails the run.
+	SuiteFailures []string
+	suiteFailed   bool
+	Duration      time.Duration
 	// Scenarios: scenario → method → state ("passed", "failed", "")
 	Scenarios     map[string]map[string]string
 	ScenarioOrder []string
@@ -63,6 +67,23 @@ type Summary struct {
 	Failures      []Row
 	Intent        []IntentRow // make verify: one row per ServiceAccount × request
 	Errata        []ErratumRow
+}
+
+// Verdict is the run's: FAILED when a spec or the suite itself failed.
+func (s Summary) Verdict() string {
+	if s.Failed > 0 || s.suiteFailed || len(s.SuiteFailures) > 0 {
+		return "FAILED"
+	}
+	return "PASSED"
+}
+
+// Counts is "N passed, N failed, N skipped", with the suite's own failures.
+func (s Summary) Counts() string {
+	c := fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
+	if n := len(s.SuiteFailures); n > 0 {
+		c += fmt.Sprintf(", %d suite-level failure(s)", n)
+	}
+	return c
 }
 
 // Row is one spec with its state and, if red, its one-line cause.
@@ -90,6 +111,8 @@ func Summarize(reports []types.Report) Summary {
 	var intent []IntentCell
 	for _, rep := range reports {
 		s.Duration += rep.RunTime
+		s.suiteFailed = s.suiteFailed || !rep.SuiteSucceeded
+		s.SuiteFailures = append(s.SuiteFailures, rep.SpecialSuiteFailureReasons...)
 		for _, sp := range rep.SpecReports {
 			for _, e := range sp.ReportEntries {
 				switch e.Name {
@@ -124,7 +147,8 @@ func Summarize(reports []types.Report) Summary {
 			}
 			if sp.LeafNodeType != types.NodeTypeIt {
 				if sp.State.Is(types.SpecStateFailureStates) {
-					s.Failures = append(s.Failures, Row{Area: sp.LeafNodeType.String(), Name: sp.FullText(), State: "failed", Cause: lines.First(sp.Failure.Message)})
+					name := strings.TrimSpace(sp.LeafNodeType.String() + " " + sp.FullText())
+					s.SuiteFailures = append(s.SuiteFailures, name+": "+lines.First(sp.Failure.Message))
 				}
 				continue
 			}
@@ -161,6 +185,9 @@ func Summarize(reports []types.Report) Summary {
 	}
 	sort.SliceStable(s.Access, func(i, j int) bool { return s.Access[i].ServiceAccount < s.Access[j].ServiceAccount })
 	s.Intent = intentRows(intent)
+	if s.suiteFailed && s.Failed == 0 && len(s.SuiteFailures) == 0 {
+		s.SuiteFailures = append(s.SuiteFailures, "Ginkgo reported the suite as failed, with no failed spec or node in its report")
+	}
 	return s
 }
 
@@ -195,16 +222,19 @@ var word = map[string]string{"passed": "pass", "failed": "FAIL", "skipped": "ski
 // Markdown renders the summary for reports/summary.md and $GITHUB_STEP_SUMMARY.
 func (s Summary) Markdown() string {
 	var b strings.Builder
-	verdict := "PASSED"
-	if s.Failed > 0 {
-		verdict = "FAILED"
+	fmt.Fprintf(&b, "# inpod: %s — %s (%s)\n\n", s.Verdict(), s.Counts(), s.Duration.Round(time.Second))
+	if len(s.SuiteFailures) > 0 {
+		b.WriteString("**The suite itself failed** (not one spec; the counts above do not show it):\n\n")
+		for _, f := range s.SuiteFailures {
+			b.WriteString("- ❌ " + strings.ReplaceAll(f, "\n", " ") + "\n")
+		}
+		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "# inpod: %s — %d passed, %d failed, %d skipped (%s)\n\n", verdict, s.Passed, s.Failed, s.Skipped, s.Duration.Round(time.Second))
 	c := s.Cluster
 	fmt.Fprintf(&b, "| cluster | provider | Kubernetes | node image | images | run |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s |\n\n",
 		c.Name, c.Provider, c.ServerVersion, c.NodeImage, c.Images, c.RunID)
 	if len(c.Facts) > 0 {
-		fmt.Fprintf(&b, "Cluster profile: **%s** (what the API shows):\n\n| fact | value |\n|---|---|\n", profileName(c.Profile))
+		fmt.Fprintf(&b, "Cluster profile: **%s**:\n\n| fact | value |\n|---|---|\n", profileName(c.Profile))
 		for _, f := range c.Facts {
 			fmt.Fprintf(&b, "| %s | %s |\n", f[0], strings.ReplaceAll(f[1], "|", "\\|"))
 		}
@@ -271,86 +301,8 @@ func codeText(c AccessCell) string {
 	return fmt.Sprintf("%d", c.Code)
 }
 
-// HTML renders the summary as a self-contained page.
-func (s Summary) HTML() string {
-	var b strings.Builder
-	e := html.EscapeString
-	verdict, color := "PASSED", "#1a7f37"
-	if s.Failed > 0 {
-		verdict, color = "FAILED", "#cf222e"
-	}
-	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>inpod summary</title><style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328}table{border-collapse:collapse;margin:1rem 0}
-td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;font-size:.9rem}th{background:#f6f8fa}
-.failed,.mismatch{background:#ffebe9;color:#cf222e;font-weight:600}.passed{color:#1a7f37}.skipped{color:#9a6700}
-h1 span{color:` + color + `}</style></head><body>`)
-	fmt.Fprintf(&b, "<h1>inpod: <span>%s</span></h1><p>%d passed, %d failed, %d skipped in %s</p>", verdict, s.Passed, s.Failed, s.Skipped, s.Duration.Round(time.Second))
-	c := s.Cluster
-	fmt.Fprintf(&b, "<table><tr><th>cluster</th><th>provider</th><th>Kubernetes</th><th>node image</th><th>images</th><th>run</th></tr><tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr></table>",
-		e(c.Name), e(c.Provider), e(c.ServerVersion), e(c.NodeImage), e(c.Images), e(c.RunID))
-	if len(c.Facts) > 0 {
-		fmt.Fprintf(&b, "<p>Cluster profile: <b>%s</b> (what the API shows)</p><table>", e(profileName(c.Profile)))
-		for _, f := range c.Facts {
-			fmt.Fprintf(&b, "<tr><th>%s</th><td>%s</td></tr>", e(f[0]), e(f[1]))
-		}
-		b.WriteString("</table>")
-	}
-	b.WriteString(erratumHTML(s.Errata))
-	if len(s.Failures) > 0 {
-		b.WriteString("<h2>Failures</h2><ul>")
-		for _, f := range s.Failures {
-			fmt.Fprintf(&b, `<li class="failed">%s — %s</li>`, e(f.Name), e(f.Cause))
-		}
-		b.WriteString("</ul>")
-	}
-	b.WriteString("<h2>Methods × scenarios</h2><table><tr><th>scenario</th>")
-	for _, m := range config.Methods {
-		b.WriteString("<th>" + m + "</th>")
-	}
-	b.WriteString("</tr>")
-	for _, sc := range s.ScenarioOrder {
-		b.WriteString("<tr><td>" + e(sc) + "</td>")
-		for _, m := range config.Methods {
-			st := s.Scenarios[sc][m]
-			fmt.Fprintf(&b, `<td class="%s">%s</td>`, st, word[st])
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</table><h2>Access matrix (from inside pods)</h2><table><tr><th>ServiceAccount</th><th>request</th>")
-	for _, m := range config.Methods {
-		b.WriteString("<th>" + m + "</th>")
-	}
-	b.WriteString("</tr>")
-	for _, a := range s.Access {
-		b.WriteString("<tr><td>" + e(a.ServiceAccount) + "</td><td>" + e(a.Request) + "</td>")
-		for _, m := range config.Methods {
-			cell, ok := a.ByMethod[m]
-			switch {
-			case !ok:
-				b.WriteString("<td>–</td>")
-			case cell.Mismatch:
-				fmt.Fprintf(&b, `<td class="mismatch" title="%s">%s</td>`, e(cell.Happened), codeText(cell))
-			default:
-				fmt.Fprintf(&b, `<td title="%s">%s</td>`, e(cell.Happened), codeText(cell))
-			}
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</table>")
-	if len(s.Facts) > 0 {
-		b.WriteString("<h2>Token facts</h2><ul>")
-		for _, f := range s.Facts {
-			b.WriteString("<li>" + e(f) + "</li>")
-		}
-		b.WriteString("</ul>")
-	}
-	b.WriteString("<h2>Other specs</h2><table><tr><th>area</th><th>spec</th><th></th></tr>")
-	for _, o := range s.Others {
-		fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td class="%s">%s</td></tr>`, e(o.Area), e(o.Name), o.State, word[o.State])
-	}
-	b.WriteString("</table></body></html>\n")
-	return b.String()
-}
+// HTML renders the summary as a self-contained page (templates/summary.html.tmpl).
+func (s Summary) HTML() string { return render("summary.html.tmpl", s) }
 
 func profileName(p string) string {
 	if p == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/internal/golden"
 )
 
 var fault = faults.Fault{
@@ -153,18 +154,5 @@ func TestRenderGolden(t *testing.T) {
 			base, newRun(passed("reader lists pods", "guard:reader"), passed("healthz answers", "smoke"))),
 	}
 	got := Render(results, map[string]*Run{"smoke": base}, []string{"dns-down: needs LABELS=slow"}, false)
-	golden := filepath.Join("testdata", "selftest.md")
-	if os.Getenv("UPDATE_GOLDEN") == "1" {
-		_ = os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (UPDATE_GOLDEN=1 go test ./framework/selftest writes it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("Render differs from %s (UPDATE_GOLDEN=1 to accept):\n%s", golden, got)
-	}
+	golden.Check(t, "selftest.md", got)
 }

@@ -62,7 +62,7 @@ func run(title, name, out string, dirs []string) error {
 	}
 	for i, l := range legs {
 		s := m.Sums[i]
-		fmt.Printf("matrix: %s: %d passed, %d failed, %d skipped\n", l.Version, s.Passed, s.Failed, s.Skipped)
+		fmt.Printf("matrix: %s: %s — %s\n", l.Version, s.Verdict(), s.Counts())
 	}
 	fmt.Fprintf(os.Stderr, "matrix: %s/%s.md and %s/%s.html written\n", out, name, out, name)
 	return nil

@@ -42,7 +42,7 @@ func main() {
 	}
 	fmt.Fprintf(os.Stderr, "report: %s/summary.md and %s/summary.html written\n", dir, dir)
 	// The closing line CI systems read.
-	fmt.Printf("inpod: %d passed, %d failed, %d skipped\n", s.Passed, s.Failed, s.Skipped)
+	fmt.Printf("inpod: %s — %s\n", s.Verdict(), s.Counts())
 }
 
 func load(dir string) ([]types.Report, error) {
