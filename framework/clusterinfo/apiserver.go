@@ -16,6 +16,9 @@ import (
 const (
 	flagExtendExpiration = "service-account-extend-token-expiration"
 	flagMaxExpiration    = "service-account-max-token-expiration"
+	// flagSigningEndpoint names an external token signer (KEP-740): it, not
+	// these flags, then caps a token's lifetime.
+	flagSigningEndpoint = "service-account-signing-endpoint"
 
 	// KubeletTokenSeconds is what the kubelet asks for a mounted token; the API
 	// server extends exactly this request (and no other) when extension is on.
@@ -68,14 +71,16 @@ func ParseFlags(args []string) map[string]string {
 	return m
 }
 
+// describe is a flag's value and where it came from: "X (read from flags)",
+// "def (API default, flag absent)", or why the flags are unknown.
 func (f APIServerFlags) describe(flag, def string) string {
 	if !f.Read {
-		return "unknown"
+		return "unknown (" + f.Source + ")"
 	}
 	if v, ok := f.Args[flag]; ok {
-		return v
+		return v + " (read from --" + flag + ")"
 	}
-	return def
+	return def + " (API default, --" + flag + " absent)"
 }
 
 // TokenLifetime is the lifetime a token should get and whether it carries a
@@ -99,6 +104,9 @@ func (t TokenLifetime) String() string {
 func (f APIServerFlags) settings() (extend bool, maxSeconds int64, err error) {
 	if !f.Read {
 		return false, 0, fmt.Errorf("the API server's flags are %s", f.Source)
+	}
+	if ep, ok := f.Args[flagSigningEndpoint]; ok {
+		return false, 0, fmt.Errorf("tokens are signed by an external signer (--%s=%s), which caps their lifetime itself", flagSigningEndpoint, ep)
 	}
 	extend = true
 	if v, ok := f.Args[flagExtendExpiration]; ok {

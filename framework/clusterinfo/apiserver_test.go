@@ -1,6 +1,9 @@
 package clusterinfo
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMountedTokenByFlags(t *testing.T) {
 	cases := []struct {
@@ -47,5 +50,41 @@ func TestBadFlagValueIsAnError(t *testing.T) {
 	f := APIServerFlags{Read: true, Args: ParseFlags([]string{"--service-account-extend-token-expiration=maybe"})}
 	if _, err := f.MountedToken(); err == nil {
 		t.Error("an unparsable flag must be an error, not a guess")
+	}
+}
+
+// Each fact says where it came from: a flag read, the API default because the
+// flag is absent, or why it is unknown; the mounted token is computed.
+func TestFactLinesSayTheirSource(t *testing.T) {
+	line := func(f Facts, name string) string {
+		for _, l := range f.Lines() {
+			if l[0] == name {
+				return l[1]
+			}
+		}
+		t.Fatalf("no fact %q in %v", name, f.Lines())
+		return ""
+	}
+	absent := Facts{APIServer: APIServerFlags{Read: true, Source: "kube-system/kube-apiserver-x", Args: map[string]string{}}}
+	if got := line(absent, "token expiry extension"); got != "true (API default, --service-account-extend-token-expiration absent)" {
+		t.Errorf("absent: %q", got)
+	}
+	set := Facts{APIServer: APIServerFlags{Read: true, Args: map[string]string{flagMaxExpiration: "2h"}}}
+	if got := line(set, "max token expiration"); got != "2h (read from --service-account-max-token-expiration)" {
+		t.Errorf("set: %q", got)
+	}
+	unread := Facts{APIServer: APIServerFlags{Source: "not readable: no kube-apiserver pod in kube-system (a managed control plane?)"}, NodesErr: `list nodes: nodes is forbidden`}
+	if got := line(unread, "token expiry extension"); !strings.HasPrefix(got, "unknown (not readable: no kube-apiserver pod") {
+		t.Errorf("unread: %q", got)
+	}
+	if got := line(unread, "nodes"); got != "not readable: list nodes: nodes is forbidden" {
+		t.Errorf("nodes unread: %q (not 0)", got)
+	}
+	signer := Facts{APIServer: APIServerFlags{Read: true, Args: map[string]string{flagSigningEndpoint: "/run/signer.sock"}}}
+	if got := line(signer, "mounted token (computed from the flags above)"); !strings.Contains(got, "not computable: tokens are signed by an external signer") {
+		t.Errorf("external signer: %q", got)
+	}
+	if _, err := signer.APIServer.Granted(7200); err == nil {
+		t.Error("an external signer's cap is not the flags'")
 	}
 }

@@ -109,7 +109,11 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 		Expect(lines).To(ContainElements(ContainSubstring("[tokenreviews]"), ContainSubstring("[subjectaccessreviews]")))
 	})
 
-	It("holds exactly the permissions manifests/job declares", func(ctx SpecContext) {
+	// What the runner can see of itself: its ClusterRoles by name, its
+	// RoleBindings in the workspaces, and review answers. It cannot list every
+	// binding in the cluster, so a binding added elsewhere is found by the
+	// forbidden list above and the kube-system rules spec, not here.
+	It("holds the ClusterRoles manifests/job declares, rule for rule, bound in each workspace namespace, and every permission preflight requires", func(ctx SpecContext) {
 		objs, err := job.Manifests()
 		Expect(err).NotTo(HaveOccurred())
 		cs := fw.Proxy.Clientset()
