@@ -7,7 +7,7 @@ import (
 
 	"github.com/onsi/gomega/types"
 
-	"github.com/inpod/inpod/framework/netcheck"
+	"github.com/inpod/inpod/framework/netdiag"
 )
 
 // ForbiddenMessage is the message the RBAC authorizer puts in a 403 for user
@@ -56,7 +56,7 @@ func Happened(o Outcome) string {
 	}
 	switch {
 	case o.ConnError != "":
-		return "there was no HTTP answer (" + netcheck.Explain(o.ConnError) + ")"
+		return "there was no HTTP answer (" + netdiag.Explain(o.ConnError) + ")"
 	case o.Unobserved != "":
 		return "the status was not observed (" + o.Unobserved + ")"
 	case o.Allowed() && o.Observed != "":

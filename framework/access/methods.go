@@ -12,7 +12,7 @@ import (
 
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/lines"
-	"github.com/inpod/inpod/framework/netcheck"
+	"github.com/inpod/inpod/framework/netdiag"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -126,7 +126,7 @@ func withEgressPolicies(ctx context.Context, r *run.Run, t Target, o Outcome) Ou
 func EgressPolicies(ctx context.Context, r *run.Run, t Target) string {
 	cctx, cancel := r.Ctx(ctx)
 	defer cancel()
-	np, err := netcheck.EgressPolicies(cctx, r.Proxy.Clientset(), t.Namespace, t.Pod)
+	np, err := netdiag.EgressPolicies(cctx, r.Proxy.Clientset(), t.Namespace, t.Pod)
 	if err != nil || np == "" {
 		return ""
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/lines"
-	"github.com/inpod/inpod/framework/netcheck"
+	"github.com/inpod/inpod/framework/netdiag"
 	"github.com/inpod/inpod/framework/rbac"
 	"github.com/inpod/inpod/framework/report"
 )
@@ -79,8 +79,8 @@ var _ = Describe("The API from inside a pod", func() {
 					Expect(res.ExitCode).NotTo(BeZero(), "the program succeeded: the request was allowed; output:\n%s", out)
 				}
 				why := "no Forbidden in the program's output"
-				if c := netcheck.Cause(out); c != "" {
-					why = "the program got no answer from the API server: " + c + access.EgressPolicies(ctx, fw.Run, f.probes[saDefault])
+				if c := netdiag.Cause(out); c != "" {
+					why = "the program got no answer from the API server: " + c.Phrase() + access.EgressPolicies(ctx, fw.Run, f.probes[saDefault])
 				}
 				if strings.Contains(out, `"kind": "PodList"`) || strings.Contains(out, "Pod: ") || strings.Contains(out, f.probes[saDefault].Pod) {
 					why = "the request was allowed: the program listed the pods"
@@ -95,8 +95,8 @@ var _ = Describe("The API from inside a pod", func() {
 				Expect(err).NotTo(HaveOccurred())
 				if res.ExitCode != 0 || !strings.Contains(res.Stdout, listedName(name, f.logPod)) {
 					cause := ""
-					if c := netcheck.Cause(res.Stdout + res.Stderr); c != "" {
-						cause = " — no answer from the API server: " + c + access.EgressPolicies(ctx, fw.Run, f.probes[saPodReader])
+					if c := netdiag.Cause(res.Stdout + res.Stderr); c != "" {
+						cause = " — no answer from the API server: " + c.Phrase() + access.EgressPolicies(ctx, fw.Run, f.probes[saPodReader])
 					}
 					Fail(fmt.Sprintf("the guide's program did not list the pods (exit %d)%s.\nIts output:\n%s\n%s",
 						res.ExitCode, cause, res.Stdout, lines.LastN(res.Stderr, 5)))

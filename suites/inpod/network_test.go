@@ -14,7 +14,7 @@ import (
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/clusterinfo"
-	"github.com/inpod/inpod/framework/network"
+	"github.com/inpod/inpod/framework/netdiag"
 	"github.com/inpod/inpod/framework/pods"
 )
 
@@ -23,7 +23,7 @@ const enforcedWithin = 30 * time.Second
 
 // engineFailure is how a known engine turns away a denied connection: kube-router
 // REJECTs it (ICMP port unreachable, so the client sees "connection refused").
-var engineFailure = map[string]network.Failure{"kube-router": network.Refused}
+var engineFailure = map[string]netdiag.Failure{"kube-router": netdiag.Refused}
 
 var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("networkpolicy"), Ordered, ContinueOnFailure, func() {
 	fw := newFramework()
@@ -39,15 +39,15 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 	)
 	role := func(name string) map[string]string { return map[string]string{"inpod.io/netpol-role": name} }
 
-	connect := func(ctx SpecContext, url string) network.Connection {
-		c, err := network.Connect(ctx, fw.Run, from, url)
+	connect := func(ctx SpecContext, url string) netdiag.Connection {
+		c, err := netdiag.Connect(ctx, fw.Run, from.Namespace, from.Pod, url)
 		Expect(err).NotTo(HaveOccurred())
 		return c
 	}
 	// blocked polls until the connection fails to connect (a policy is applied
 	// asynchronously), then asserts how it failed.
-	blocked := func(ctx SpecContext, url, because string) network.Connection {
-		var last network.Connection
+	blocked := func(ctx SpecContext, url, because string) netdiag.Connection {
+		var last netdiag.Connection
 		Eventually(func(g Gomega) {
 			last = connect(ctx, url)
 			g.Expect(last.Connected()).To(BeFalse(), "%s, yet the client still connects: %s", because, last)
@@ -55,13 +55,13 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 		if want, ok := engineFailure[facts.NetworkEngine]; ok {
 			Expect(last.Failure).To(Equal(want), "%s: %s turns it away with %q, saw %s", because, facts.NetworkEngine, want, last)
 		} else {
-			Expect(last.Failure).To(BeElementOf(network.Refused, network.ConnectTimeout), "%s: want refused or connect timeout, saw %s", because, last)
+			Expect(last.Failure).To(BeElementOf(netdiag.Refused, netdiag.ConnectTimeout), "%s: want refused or connect timeout, saw %s", because, last)
 		}
 		AddReportEntry("blocked", last.String())
 		return last
 	}
 	answers := func(ctx SpecContext, url, because string) {
-		var last network.Connection
+		var last netdiag.Connection
 		Eventually(func(g Gomega) {
 			last = connect(ctx, url)
 			g.Expect(last.Connected()).To(BeTrue(), "%s, yet: %s", because, last)
@@ -126,27 +126,27 @@ var _ = Describe("NetworkPolicy between probe pods on different nodes", Label("n
 	})
 
 	It("refuses the client's connection to the server once a NetworkPolicy denies the server pod all ingress, and connects again once it is deleted", func(ctx SpecContext) {
-		deny := network.DenyIngress(fw.Run, network.PolicyInput{Namespace: ns, Name: "deny-server-ingress", Pods: role("server")})
-		Expect(network.CreatePolicy(ctx, fw.Run, deny)).To(Succeed())
+		deny := netdiag.DenyIngress(fw.Run, netdiag.PolicyInput{Namespace: ns, Name: "deny-server-ingress", Pods: role("server")})
+		Expect(netdiag.CreatePolicy(ctx, fw.Run, deny)).To(Succeed())
 		blocked(ctx, serverURL, "NetworkPolicy "+ns+"/deny-server-ingress denies the server pod all ingress")
 		answers(ctx, apiByIP, "the ingress policy selects only the server pod, not the client's egress")
-		Expect(network.DeletePolicy(ctx, fw.Run, ns, deny.Name)).To(Succeed())
+		Expect(netdiag.DeletePolicy(ctx, fw.Run, ns, deny.Name)).To(Succeed())
 		answers(ctx, serverURL, "NetworkPolicy "+ns+"/deny-server-ingress was deleted")
 	})
 
 	It("cannot connect to the API server's cluster IP nor resolve its name once a default-deny egress NetworkPolicy selects the client pod", func(ctx SpecContext) {
-		deny := network.DenyEgress(fw.Run, network.PolicyInput{Namespace: ns, Name: "deny-client-egress", Pods: role("client")})
-		Expect(network.CreatePolicy(ctx, fw.Run, deny)).To(Succeed())
+		deny := netdiag.DenyEgress(fw.Run, netdiag.PolicyInput{Namespace: ns, Name: "deny-client-egress", Pods: role("client")})
+		Expect(netdiag.CreatePolicy(ctx, fw.Run, deny)).To(Succeed())
 		blocked(ctx, apiByIP, "NetworkPolicy "+ns+"/deny-client-egress denies the client pod all egress")
 		byName := connect(ctx, "https://kubernetes.default.svc/healthz")
-		Expect(byName.Failure).To(Equal(network.NoDNSAnswer), "egress to cluster DNS is denied too: %s", byName)
+		Expect(byName.Failure).To(Equal(netdiag.NoDNSAnswer), "egress to cluster DNS is denied too: %s", byName)
 		AddReportEntry("blocked", byName.String())
 	})
 
 	It("connects to the API server by name again once an egress NetworkPolicy allows the API server and cluster DNS, and still not to the server pod", func(ctx SpecContext) {
-		allow, err := network.AllowAPIServerEgress(ctx, fw.Run, network.PolicyInput{Namespace: ns, Name: "allow-client-apiserver", Pods: role("client")})
+		allow, err := netdiag.AllowAPIServerEgress(ctx, fw.Run, netdiag.PolicyInput{Namespace: ns, Name: "allow-client-apiserver", Pods: role("client")})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(network.CreatePolicy(ctx, fw.Run, allow)).To(Succeed())
+		Expect(netdiag.CreatePolicy(ctx, fw.Run, allow)).To(Succeed())
 		answers(ctx, "https://kubernetes.default.svc/healthz", "NetworkPolicy "+ns+"/allow-client-apiserver allows the API server and DNS")
 		blocked(ctx, serverURL, "no egress policy allows the client to reach the server pod")
 	})

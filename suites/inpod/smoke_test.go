@@ -9,7 +9,7 @@ import (
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/faults"
-	"github.com/inpod/inpod/framework/netcheck"
+	"github.com/inpod/inpod/framework/netdiag"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/rbac"
 )
@@ -47,7 +47,7 @@ var _ = Describe("A pod of the curl image with the default ServiceAccount", Labe
 	It("gets ok from /healthz with curl -k and no token (the guide's reachability check)", Label("troubleshooting", faults.GuardAPIReachable), func(ctx SpecContext) {
 		res, err := pods.Exec(ctx, fw.Run, ns, target.Pod, "curl", "-sSk", "--max-time", "10", "-w", "\n%{http_code}", "https://kubernetes.default.svc/healthz")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(res.ExitCode).To(BeZero(), "curl https://kubernetes.default.svc/healthz got no HTTP answer (curl exit %d): %s", res.ExitCode, netcheck.Explain(res.Stderr))
+		Expect(res.ExitCode).To(BeZero(), "curl https://kubernetes.default.svc/healthz got no HTTP answer (curl exit %d): %s", res.ExitCode, netdiag.Explain(res.Stderr))
 		Expect(strings.Split(res.Stdout, "\n")).To(Equal([]string{"ok", "200"}))
 	})
 })

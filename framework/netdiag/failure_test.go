@@ -1,4 +1,4 @@
-package netcheck
+package netdiag
 
 import (
 	"context"
@@ -12,27 +12,30 @@ import (
 )
 
 func TestCauseNamesEachClientsWords(t *testing.T) {
-	cases := map[string]string{
-		"curl: (6) Could not resolve host: kubernetes.default.svc":                                               "DNS",
-		`dial tcp: lookup kubernetes.default.svc on 10.96.0.10:53: no such host`:                                 "DNS",
-		"NameResolutionError(\"<urllib3.connection.HTTPSConnection>: Failed to resolve 'kubernetes'\")":          "DNS",
-		"curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Connection refused":                       "refused",
-		"curl: (28) Connection timed out after 5001 milliseconds":                                                "timed out",
-		"curl: (28) Failed to connect to kubernetes.default.svc port 443 after 5002 ms: Timeout was reached":     "timed out",
-		`Get "https://10.96.0.1:443/api": dial tcp 10.96.0.1:443: i/o timeout`:                                   "timed out",
-		"ConnectTimeoutError(<urllib3.connection.HTTPSConnection object>, 'Connection to 10.96.0.1 timed out.')": "timed out",
-		"Unable to connect to the server: dial tcp 10.96.0.1:443: connect: no route to host":                     "no route",
-		"curl: (28) Resolving timed out after 5000 milliseconds":                                                 "DNS",
-		"curl: (7) Failed to connect to 10.96.0.1 port 443 after 2 ms: Couldn't connect to server":               "refused or rejected",
-		"curl: (60) SSL certificate problem: unable to get local issuer certificate":                             "TLS",
+	cases := map[string]Failure{
+		"curl: (6) Could not resolve host: kubernetes.default.svc":                                               NoDNSAnswer,
+		`dial tcp: lookup kubernetes.default.svc on 10.96.0.10:53: no such host`:                                 NoDNSAnswer,
+		"NameResolutionError(\"<urllib3.connection.HTTPSConnection>: Failed to resolve 'kubernetes'\")":          NoDNSAnswer,
+		"curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Connection refused":                       Refused,
+		"curl: (28) Connection timed out after 5001 milliseconds":                                                ConnectTimeout,
+		"curl: (28) Failed to connect to kubernetes.default.svc port 443 after 5002 ms: Timeout was reached":     ConnectTimeout,
+		`Get "https://10.96.0.1:443/api": dial tcp 10.96.0.1:443: i/o timeout`:                                   ConnectTimeout,
+		"ConnectTimeoutError(<urllib3.connection.HTTPSConnection object>, 'Connection to 10.96.0.1 timed out.')": ConnectTimeout,
+		"Unable to connect to the server: dial tcp 10.96.0.1:443: connect: no route to host":                     NoRoute,
+		"curl: (28) Resolving timed out after 5000 milliseconds":                                                 NoDNSAnswer,
+		"curl: (7) Failed to connect to 10.96.0.1 port 443 after 2 ms: Couldn't connect to server":               CouldNotConnect,
+		"curl: (60) SSL certificate problem: unable to get local issuer certificate":                             TLSFailed,
 	}
 	for out, want := range cases {
-		if got := Cause(out); !strings.Contains(got, want) {
-			t.Errorf("Cause(%q) = %q, want it to mention %q", out, got, want)
+		if got := Cause(out); got != want {
+			t.Errorf("Cause(%q) = %q, want %q", out, got, want)
 		}
 	}
 	if got := Cause(`{"kind":"Status","code":403}`); got != "" {
 		t.Errorf("a Forbidden answer is not a connectivity failure, got %q", got)
+	}
+	if got := Explain("curl: (6) Could not resolve host: kubernetes.default.svc"); got != "no DNS answer for the API server's name: curl: (6) Could not resolve host: kubernetes.default.svc" {
+		t.Errorf("Explain: %q", got)
 	}
 }
 

@@ -1,4 +1,4 @@
-package network
+package netdiag
 
 import (
 	"context"
@@ -7,20 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
-)
-
-// Failure names how a connection attempt failed; "" means a connection was made.
-type Failure string
-
-const (
-	Refused        Failure = "connection refused"
-	ConnectTimeout Failure = "connect timeout"
-	NoRoute        Failure = "no route to host"
-	NoDNSAnswer    Failure = "no DNS answer"
-	OtherFailure   Failure = "other failure"
 )
 
 // ConnectTimeoutSeconds bounds the TCP connect; MaxTimeSeconds the whole request.
@@ -48,13 +36,13 @@ func (c Connection) String() string {
 	return fmt.Sprintf("%s: %s after %s (%s)", c.URL, c.Failure, c.Took.Round(time.Millisecond), c.Detail)
 }
 
-// Connect runs one bounded curl (certificate not checked, no token) in the pod t
-// against url.
-func Connect(ctx context.Context, r *run.Run, t access.Target, url string) (Connection, error) {
+// Connect runs one bounded curl (certificate not checked, no token) in pod
+// ns/pod against url.
+func Connect(ctx context.Context, r *run.Run, ns, pod, url string) (Connection, error) {
 	start := time.Now()
 	// -v: curl 7.88's error line says "Couldn't connect to server" for every
 	// failed connect; only its verbose lines carry the socket error.
-	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "curl", "-sSkv", "-o", "/dev/null", "-w", "%{http_code}",
+	res, err := pods.Exec(ctx, r, ns, pod, "curl", "-sSkv", "-o", "/dev/null", "-w", "%{http_code}",
 		"--connect-timeout", strconv.Itoa(ConnectTimeoutSeconds), "--max-time", strconv.Itoa(MaxTimeSeconds), url)
 	if err != nil {
 		return Connection{}, err
@@ -97,7 +85,7 @@ func Classify(res pods.ExecResult) Connection {
 		case strings.Contains(msg, "failed: No route to host"):
 			c.Failure = NoRoute
 		default:
-			c.Failure = OtherFailure
+			c.Failure = causeOr(msg)
 		}
 	case 28:
 		// A connect that never completed says "Connection timed out after" (or
@@ -109,10 +97,18 @@ func Classify(res pods.ExecResult) Connection {
 		case strings.Contains(msg, "Connection timed out") || strings.Contains(msg, "Failed to connect"):
 			c.Failure = ConnectTimeout
 		default:
-			c.Failure = OtherFailure
+			c.Failure = OtherFailure // connected, then no answer in time
 		}
 	default:
-		c.Failure = OtherFailure
+		c.Failure = causeOr(msg)
 	}
 	return c
+}
+
+// causeOr is the failure curl's message shows, OtherFailure when none.
+func causeOr(msg string) Failure {
+	if f := Cause(msg); f != "" {
+		return f
+	}
+	return OtherFailure
 }
