@@ -92,11 +92,11 @@ sonobuoy: docker tools ## Run the suite as a Sonobuoy plugin (manifests/sonobuoy
 .PHONY: verify
 verify: ## Prove an intent file (INTENT=path, METHODS=curl,go,...) from inside pods against the current cluster.
 	@[ -n "$(INTENT)" ] || { echo "make verify: INTENT=path/to/intent.yaml is required" >&2; exit 2; }
-	@mkdir -p $(TOOLS) && go build -o $(TOOLS)/inpodctl ./framework/cmd/inpodctl && $(TOOLS)/inpodctl verify -check -f '$(INTENT)' -methods='$(METHODS)'
+	@mkdir -p $(TOOLS) && go build -o $(TOOLS)/inpodctl ./framework/cmd/inpodctl && $(TOOLS)/inpodctl verify --check -f '$(INTENT)' --methods='$(METHODS)'
 	@$(MAKE) --no-print-directory docker tools
 	@mkdir -p $(REPORT_DIR) && rm -f $(REPORT_DIR)/report.json $(REPORT_DIR)/junit.xml
 	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,); fi; \
-	  rc=0; IMAGES=$$mode KEEP_CLUSTER=1 GINKGO=$(GINKGO) $(TOOLS)/inpodctl verify -f '$(INTENT)' -methods='$(METHODS)' -report-dir=$(REPORT_DIR) || rc=$$?; \
+	  rc=0; IMAGES=$$mode KEEP_CLUSTER=1 GINKGO=$(GINKGO) $(TOOLS)/inpodctl verify -f '$(INTENT)' --methods='$(METHODS)' --report-dir=$(REPORT_DIR) || rc=$$?; \
 	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
 
 .PHONY: manifests

@@ -99,7 +99,7 @@ ref[results]=${ref[curl]}
 for k in suite results curl python go kubectl; do printf '%s\t%s\n' "$k" "${ref[$k]}"; done >"$DIST/images.txt"
 while IFS=$'\t' read -r k r; do log "image $k: $r"; done <"$DIST/images.txt"
 
-go run ./framework/cmd/inpodctl release-manifest -version "$VERSION" -o "$DIST/inpod-job.yaml" \
-  -suite "${ref[suite]}" -results "${ref[results]}" \
-  -probe "curl=${ref[curl]}" -probe "python=${ref[python]}" -probe "go=${ref[go]}" -probe "kubectl=${ref[kubectl]}"
+go run ./framework/cmd/inpodctl release-manifest --version "$VERSION" -o "$DIST/inpod-job.yaml" \
+  --suite "${ref[suite]}" --results "${ref[results]}" \
+  --probe "curl=${ref[curl]}" --probe "python=${ref[python]}" --probe "go=${ref[go]}" --probe "kubectl=${ref[kubectl]}"
 log "dist/inpod-job.yaml: kubectl apply -f it; done in $((SECONDS - start))s ($RELEASE_BUILD build, version $VERSION)"

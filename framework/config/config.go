@@ -1,6 +1,9 @@
 // Package config holds everything a run can be told: where the cluster comes from,
-// which images serve which method, timeouts and where reports go. Each setting has a
-// flag (prefixed "inpod.") and an environment variable; the flag wins.
+// which images serve which method, timeouts and where reports go. Each suite
+// setting has a flag (prefixed "inpod.") and an environment variable; the flag
+// wins. Every other variable the project reads is listed in Variables and read
+// with Env, the one place the environment is read (a unit test holds the code,
+// the list and docs/configuration.md equal).
 package config
 
 import (

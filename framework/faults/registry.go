@@ -2,7 +2,7 @@ package faults
 
 import (
 	"fmt"
-	"os"
+	"github.com/inpod/inpod/framework/config"
 	"sort"
 	"strings"
 )
@@ -170,7 +170,7 @@ func Lookup(name string) (Fault, bool) {
 }
 
 // Enabled says whether a test-only fault's env var allows it.
-func (f Fault) Enabled() bool { return f.EnvVar == "" || os.Getenv(f.EnvVar) == "1" }
+func (f Fault) Enabled() bool { return f.EnvVar == "" || config.Env(f.EnvVar) == "1" }
 
 // Validate refuses unknown fault names, cluster faults (the self-test makes
 // those) and test-only faults whose env var is not set, with one line.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/inpod/inpod/framework/config"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -113,7 +114,7 @@ func Publish(ctx context.Context, rep types.Report, in PublishInput) {
 	if err != nil {
 		in.Log("results: render JUnit: %v", err)
 	}
-	if dir := os.Getenv("SONOBUOY_RESULTS_DIR"); dir != "" {
+	if dir := config.Env("SONOBUOY_RESULTS_DIR"); dir != "" {
 		if err := WriteSonobuoyResults(dir, junit); err != nil {
 			in.Log("results: hand the JUnit to Sonobuoy in %s: %v", dir, err)
 		}

@@ -5,28 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/inpod/inpod/framework/config"
 	"os"
 	"os/exec"
 	"path/filepath"
 )
 
-// CacheDir is where the project keeps built binaries, tools and the kind
-// clusters' kubeconfigs: $INPOD_CACHE, else ~/.cache/inpod.
-func CacheDir() string {
-	if c := os.Getenv("INPOD_CACHE"); c != "" {
-		return c
-	}
-	if base, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(base, "inpod")
-	}
-	return ""
-}
-
 // KubectlBinary is the kubectl the project builds for the run's Kubernetes
 // version ($INPOD_CACHE/bin/<version>/kubernetes/kubectl, as scripts/lib-kube.sh
 // uses it), else the one on PATH.
 func (r *Run) KubectlBinary() (string, error) {
-	cache := CacheDir()
+	cache := config.CacheDir()
 	if cache != "" {
 		p := filepath.Join(cache, "bin", r.Config.K8sVersion, "kubernetes", "kubectl")
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {

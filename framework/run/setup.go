@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -104,13 +103,9 @@ func builtSet(set images.Set) []string {
 
 // KindInput turns the configuration into what the kind provider needs.
 func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cluster.KindInput, error) {
-	cacheDir := os.Getenv("INPOD_CACHE")
+	cacheDir := config.CacheDir()
 	if cacheDir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return cluster.KindInput{}, err
-		}
-		cacheDir = filepath.Join(base, "inpod")
+		return cluster.KindInput{}, fmt.Errorf("no cache directory: set INPOD_CACHE (there is no user cache directory)")
 	}
 	flavor := cfg.NodeFlavor
 	if flavor == "" {

@@ -33,7 +33,7 @@ var (
 )
 
 func init() {
-	if p := os.Getenv("INPOD_INTENT"); p != "" {
+	if p := config.Env("INPOD_INTENT"); p != "" {
 		intentFile, intentErr = intent.Load(p)
 	}
 }

@@ -3,7 +3,6 @@ package verify_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -13,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/inpod/inpod/framework/access"
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/intent"
 	"github.com/inpod/inpod/framework/pods"
@@ -22,8 +22,8 @@ import (
 
 // methods are the clients INPOD_METHODS picks (comma-separated), default all four.
 func methods() []access.Method {
-	names := strings.Split(os.Getenv("INPOD_METHODS"), ",")
-	if os.Getenv("INPOD_METHODS") == "" {
+	names := strings.Split(config.Env("INPOD_METHODS"), ",")
+	if config.Env("INPOD_METHODS") == "" {
 		return access.Methods
 	}
 	var ms []access.Method

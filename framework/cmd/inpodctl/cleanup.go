@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
 	e2ewait "sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/cluster"
@@ -30,27 +30,32 @@ func connect(ctx context.Context, cfg *config.Config) (cluster.Proxy, error) {
 	case config.ProviderKubeconfig:
 		return cluster.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
 	}
-	path := filepath.Join(run.CacheDir(), "kind-"+cfg.ClusterName+".kubeconfig")
+	path := filepath.Join(config.CacheDir(), "kind-"+cfg.ClusterName+".kubeconfig")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: kind cluster %s has no kubeconfig at %s", errNoCluster, cfg.ClusterName, path)
 	}
 	return cluster.FromKubeconfig(ctx, path, "", cfg.APITimeout)
 }
 
-// cleanup is `inpodctl cleanup [--run-id ID]`: it deletes every Namespace,
-// ClusterRole and ClusterRoleBinding labelled app.kubernetes.io/managed-by=inpod
-// (of run ID only, with --run-id), then waits until they are gone.
-// `inpodctl leftovers` lists them, one per line as kubectl -o name does.
-func cleanup(ctx context.Context, cfg *config.Config, args []string) error {
-	fl := flag.NewFlagSet("cleanup", flag.ContinueOnError)
-	id := fl.String("run-id", "", "only the objects of this run (label "+run.LabelRun+")")
-	wait := fl.Duration("wait", 3*time.Minute, "how long to wait for deleted namespaces to be gone (0: do not wait)")
-	if err := fl.Parse(args); err != nil {
-		return err
-	}
+// cleanupCommand is `inpodctl cleanup [--run-id ID] [--wait D]`: it deletes every
+// Namespace, ClusterRole and ClusterRoleBinding labelled
+// app.kubernetes.io/managed-by=inpod (of run ID only, with --run-id), then waits
+// until they are gone. `inpodctl leftovers` lists them, one per line as kubectl
+// -o name does.
+func cleanupCommand() *cobra.Command {
+	var id string
+	var wait time.Duration
+	c := withConfig("cleanup", "Delete what earlier (killed) runs labelled, and wait until it is gone", cobra.NoArgs,
+		func(ctx context.Context, cfg *config.Config, _ []string) error { return cleanup(ctx, cfg, id, wait) })
+	c.Flags().StringVar(&id, "run-id", "", "only the objects of this run (label "+run.LabelRun+")")
+	c.Flags().DurationVar(&wait, "wait", 3*time.Minute, "how long to wait for deleted namespaces to be gone (0: do not wait)")
+	return c
+}
+
+func cleanup(ctx context.Context, cfg *config.Config, id string, wait time.Duration) error {
 	sel := run.ManagedSelector
-	if *id != "" {
-		sel = run.RunSelector(*id)
+	if id != "" {
+		sel = run.RunSelector(id)
 	}
 	p, err := connect(ctx, cfg)
 	if errors.Is(err, errNoCluster) {
@@ -69,7 +74,7 @@ func cleanup(ctx context.Context, cfg *config.Config, args []string) error {
 	for _, o := range objs {
 		say("cleanup:   %s (run %s, created %s)", o, o.RunID, o.Created.Format(time.RFC3339))
 	}
-	if *wait == 0 || len(objs) == 0 {
+	if wait == 0 || len(objs) == 0 {
 		return nil
 	}
 	var left []run.Labelled
@@ -77,9 +82,9 @@ func cleanup(ctx context.Context, cfg *config.Config, args []string) error {
 		var lerr error
 		left, lerr = run.ListLabelled(ctx, cs, sel)
 		return lerr == nil && len(left) == 0, nil
-	}, e2ewait.WithContext(ctx), e2ewait.WithTimeout(*wait), e2ewait.WithInterval(2*time.Second), e2ewait.WithImmediate())
+	}, e2ewait.WithContext(ctx), e2ewait.WithTimeout(wait), e2ewait.WithInterval(2*time.Second), e2ewait.WithImmediate())
 	if err != nil {
-		return fmt.Errorf("cleanup: still there after %s: %v", *wait, left)
+		return fmt.Errorf("cleanup: still there after %s: %v", wait, left)
 	}
 	say("cleanup: nothing labelled %s is left", sel)
 	return nil

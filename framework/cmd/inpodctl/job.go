@@ -18,7 +18,7 @@ import (
 
 // jobTimeout is JOB_TIMEOUT (default 45m).
 func jobTimeout() (time.Duration, error) {
-	v := os.Getenv("JOB_TIMEOUT")
+	v := config.Env("JOB_TIMEOUT")
 	if v == "" {
 		return 45 * time.Minute, nil
 	}
@@ -41,7 +41,7 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 	if err != nil {
 		return job.Input{}, nil, err
 	}
-	suiteImage := images.Suite(r.Images.Mode, os.Getenv("SUITE_IMAGE"))
+	suiteImage := images.Suite(r.Images.Mode, config.Env("SUITE_IMAGE"))
 	if cfg.Provider == config.ProviderKind {
 		in, err := run.KindInput(cfg, r.Images, say)
 		if err != nil {
@@ -65,11 +65,11 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 		SuiteImage:       suiteImage,
 		ResultsImage:     r.Images.Refs["kubectl"],
 		Env:              env,
-		LabelFilter:      os.Getenv("LABELS"),
+		LabelFilter:      config.Env("LABELS"),
 		RunID:            "job-" + r.ID,
 		ReportDir:        cfg.ReportDir,
 		Timeout:          timeout,
-		RemovePermission: os.Getenv("JOB_REMOVE_PERMISSION"),
+		RemovePermission: config.Env("JOB_REMOVE_PERMISSION"),
 		Log:              say,
 	}, r, nil
 }
@@ -104,7 +104,7 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 // jobIntent is INTENT (an intent file the Job verifies instead of running the
 // guide's suite) with METHODS, checked before anything touches the cluster.
 func jobIntent() (*job.IntentInput, error) {
-	path := os.Getenv("INTENT")
+	path := config.Env("INTENT")
 	if path == "" {
 		return nil, nil
 	}
@@ -116,10 +116,10 @@ func jobIntent() (*job.IntentInput, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMethods(os.Getenv("METHODS")); err != nil {
+	if err := checkMethods(config.Env("METHODS")); err != nil {
 		return nil, fmt.Errorf("METHODS: %w", err)
 	}
-	in := &job.IntentInput{File: f, Data: data, Methods: os.Getenv("METHODS")}
+	in := &job.IntentInput{File: f, Data: data, Methods: config.Env("METHODS")}
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
@@ -135,21 +135,8 @@ func runSonobuoy(ctx context.Context, cfg *config.Config) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Minute)
 	defer cancel()
-	image := os.Getenv("SONOBUOY_IMAGE")
-	if image == "" {
-		image = "inpod/sonobuoy:v0.57.5"
-	}
-	bin := os.Getenv("SONOBUOY")
-	if bin == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return err
-		}
-		bin = filepath.Join(base, "inpod", "tools", "sonobuoy")
-		if c := os.Getenv("INPOD_CACHE"); c != "" {
-			bin = filepath.Join(c, "tools", "sonobuoy")
-		}
-	}
+	image := config.EnvOr("SONOBUOY_IMAGE", "inpod/sonobuoy:v0.57.5")
+	bin := config.EnvOr("SONOBUOY", filepath.Join(config.CacheDir(), "tools", "sonobuoy"))
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("sonobuoy binary %s: %w (build it with `make images`)", bin, err)
 	}

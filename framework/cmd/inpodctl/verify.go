@@ -1,8 +1,9 @@
 package main
 
 import (
-	"flag"
 	"fmt"
+	"github.com/inpod/inpod/framework/config"
+	"github.com/spf13/cobra"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,68 +14,60 @@ import (
 	"github.com/inpod/inpod/framework/intent"
 )
 
-// verify is `inpodctl verify -f FILE [--methods curl,go]`: the intent file is
-// checked first (one line naming file, line and field when it is wrong), then
-// the verify suite proves it against the current cluster with Ginkgo.
-func verify(args []string) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	file := fs.String("f", "", "intent file (apiVersion "+intent.APIVersion+")")
-	methods := fs.String("methods", "", "clients to use, comma-separated (default: curl,python,go,kubectl)")
-	check := fs.Bool("check", false, "only check the file and the clients, run nothing")
-	reports := fs.String("report-dir", envOr("REPORT_DIR", "reports"), "where junit.xml and report.json go")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// verifyCommand is `inpodctl verify -f FILE [--methods curl,go] [--check]`: the
+// intent file is checked first (one line naming file, line and field when it is
+// wrong), then the verify suite proves it against the current cluster with
+// Ginkgo, whose exit status inpodctl passes on.
+func verifyCommand() *cobra.Command {
+	var file, methods, reports string
+	var check bool
+	c := &cobra.Command{Use: "verify -f FILE", Short: "Prove an intent file from inside pods against the current cluster", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return verify(file, methods, reports, check) }}
+	c.Flags().StringVarP(&file, "file", "f", "", "intent file (apiVersion "+intent.APIVersion+")")
+	c.Flags().StringVar(&methods, "methods", "", "clients to use, comma-separated (default: curl,python,go,kubectl)")
+	c.Flags().BoolVar(&check, "check", false, "only check the file and the clients, run nothing")
+	c.Flags().StringVar(&reports, "report-dir", config.EnvOr("REPORT_DIR", "reports"), "where junit.xml and report.json go")
+	return c
+}
+
+func verify(file, methods, reports string, check bool) error {
+	if file == "" {
+		return usageError{fmt.Errorf("verify: -f FILE is required")}
 	}
-	if *file == "" {
-		fmt.Fprintln(os.Stderr, "inpodctl verify: -f FILE is required")
-		return 2
-	}
-	f, err := intent.Load(*file)
+	f, err := intent.Load(file)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "inpodctl verify:", err)
-		return 2
+		return usageError{fmt.Errorf("verify: %w", err)}
 	}
-	if err := checkMethods(*methods); err != nil {
-		fmt.Fprintln(os.Stderr, "inpodctl verify: --methods:", err)
-		return 2
+	if err := checkMethods(methods); err != nil {
+		return usageError{fmt.Errorf("verify: --methods: %w", err)}
 	}
 	cells := 0
 	for _, a := range f.Accounts {
 		cells += len(a.Allow) + len(a.Deny)
 	}
 	perCell := len(access.Methods) + 1
-	if *methods != "" {
-		perCell = len(strings.Split(*methods, ",")) + 1
+	if methods != "" {
+		perCell = len(strings.Split(methods, ",")) + 1
 	}
-	say("verify: %s: %d ServiceAccounts, %d requests, %d checks (each client and a SubjectAccessReview)", *file, len(f.Accounts), cells, cells*perCell)
-	if *check {
-		return 0
+	say("verify: %s: %d ServiceAccounts, %d requests, %d checks (each client and a SubjectAccessReview)", file, len(f.Accounts), cells, cells*perCell)
+	if check {
+		return nil
 	}
-	abs, err := filepath.Abs(*file)
+	abs, err := filepath.Abs(file)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "inpodctl verify:", err)
-		return 2
+		return err
 	}
-	ginkgo := envOr("GINKGO", "ginkgo")
-	cmd := exec.Command(ginkgo, "run", "--junit-report=junit.xml", "--json-report=report.json", "--output-dir="+*reports,
+	cmd := exec.Command(config.EnvOr("GINKGO", "ginkgo"), "run", "--junit-report=junit.xml", "--json-report=report.json", "--output-dir="+reports,
 		"--poll-progress-after=2m", "./suites/verify")
-	cmd.Env = append(os.Environ(), "INPOD_INTENT="+abs, "INPOD_METHODS="+*methods)
+	cmd.Env = append(os.Environ(), "INPOD_INTENT="+abs, "INPOD_METHODS="+methods)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
+			return exitCode(ee.ExitCode())
 		}
-		fmt.Fprintln(os.Stderr, "inpodctl verify:", err)
-		return 1
+		return fmt.Errorf("verify: %w", err)
 	}
-	return 0
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
+	return nil
 }
 
 // checkMethods refuses a comma-separated list naming a client that is not one

@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/inpod/inpod/framework/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+	if p := config.Env("GITHUB_STEP_SUMMARY"); p != "" {
 		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			_, _ = f.WriteString(md)
 			_ = f.Close()

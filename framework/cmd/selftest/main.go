@@ -18,6 +18,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inpod/inpod/framework/config"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,11 +36,11 @@ import (
 
 func main() {
 	ctx := context.Background()
-	reportDir := envOr("REPORT_DIR", "reports")
-	ginkgo := envOr("GINKGO", "ginkgo")
-	labels := os.Getenv("LABELS")
+	reportDir := config.EnvOr("REPORT_DIR", "reports")
+	ginkgo := config.EnvOr("GINKGO", "ginkgo")
+	labels := config.Env("LABELS")
 	withSlow := strings.Contains(labels, "slow") && !strings.Contains(labels, "!slow")
-	kubeconfig := os.Getenv("INPOD_SELFTEST_KUBECONFIG")
+	kubeconfig := config.Env("INPOD_SELFTEST_KUBECONFIG")
 	if kubeconfig == "" {
 		fail("INPOD_SELFTEST_KUBECONFIG is not set (make selftest sets it to the kind cluster's kubeconfig)")
 	}
@@ -48,7 +49,7 @@ func main() {
 		fail("kubeconfig " + kubeconfig + ": " + err.Error())
 	}
 	cs := kubernetes.NewForConfigOrDie(rc)
-	only := os.Getenv("SELFTEST_ONLY")
+	only := config.Env("SELFTEST_ONLY")
 	out := filepath.Join(reportDir, "selftest")
 	_ = os.MkdirAll(out, 0o755)
 
@@ -58,7 +59,7 @@ func main() {
 		switch {
 		case only != "" && !strings.Contains(","+only+",", ","+f.Name+","):
 			continue
-		case f.Profile != "" && os.Getenv("INPOD_PROFILE") != f.Profile:
+		case f.Profile != "" && config.Env("INPOD_PROFILE") != f.Profile:
 			notRun = append(notRun, fmt.Sprintf("%s: needs a cluster of profile %s (make selftest PROFILE=%s SELFTEST_ONLY=%s)", f.Name, f.Profile, f.Profile, f.Name))
 		case f.Slow && !withSlow:
 			notRun = append(notRun, fmt.Sprintf("%s: guards slow specs; runs only when LABELS includes slow (make selftest LABELS=slow)", f.Name))
@@ -135,7 +136,7 @@ func runSuite(ctx context.Context, ginkgo, bin, out, name, filter, inject string
 	dir, _ := filepath.Abs(filepath.Join(out, name))
 	_ = os.RemoveAll(dir)
 	_ = os.MkdirAll(dir, 0o755)
-	env = append(env, "KEEP_CLUSTER=1", "INPOD_POD_TIMEOUT="+envOr("INPOD_POD_TIMEOUT", "90s"), "REPORT_DIR="+dir)
+	env = append(env, "KEEP_CLUSTER=1", "INPOD_POD_TIMEOUT="+config.EnvOr("INPOD_POD_TIMEOUT", "90s"), "REPORT_DIR="+dir)
 	if inject != "" {
 		env = append(env, "INPOD_INJECT="+inject)
 	}
@@ -144,7 +145,7 @@ func runSuite(ctx context.Context, ginkgo, bin, out, name, filter, inject string
 		target = bin
 	}
 	cmd := exec.CommandContext(ctx, ginkgo, "run", "--label-filter="+filter, "--json-report=report.json",
-		"--output-dir="+dir, "--silence-skips", "--timeout=40m", "--procs="+envOr("SELFTEST_PROCS", "1"), target)
+		"--output-dir="+dir, "--silence-skips", "--timeout=40m", "--procs="+config.EnvOr("SELFTEST_PROCS", "1"), target)
 	cmd.Env = env
 	log, _ := os.Create(filepath.Join(dir, "ginkgo.log"))
 	cmd.Stdout, cmd.Stderr = log, log
@@ -233,13 +234,6 @@ func slug(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func envOr(k, d string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return d
 }
 
 func fail(msg string) {
