@@ -92,3 +92,19 @@ func TestVerifySignatureES256(t *testing.T) {
 		t.Fatal("a changed ES256 signature must not verify")
 	}
 }
+
+// Only the algorithms Kubernetes signs with are accepted: not "none", not HMAC
+// (a public key used as a shared secret).
+func TestVerifySignatureRefusesOtherAlgorithms(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, alg := range []string{"none", "HS256"} {
+		tok := enc([]byte(`{"alg":"`+alg+`","kid":"k1"}`)) + "." + enc([]byte(`{"sub":"system:admin"}`)) + "." + enc([]byte("x"))
+		if _, err := VerifySignature(tok, jwksOf(t, "k1", &key.PublicKey)); err == nil {
+			t.Errorf("alg %s must be refused", alg)
+		}
+	}
+}
