@@ -25,7 +25,7 @@ var signingAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 // API server serves at its jwks_uri) with go-jose: the key is the one whose kid
 // the token's header names; RS256 and ES256, the algorithms Kubernetes signs with.
 func VerifySignature(token string, jwks []byte) (Verified, error) {
-	sig, err := jose.ParseSigned(token, signingAlgorithms)
+	sig, err := jose.ParseSignedCompact(token, signingAlgorithms)
 	if err != nil {
 		return Verified{}, fmt.Errorf("not a JWT signed with RS256 or ES256: %w", err)
 	}
