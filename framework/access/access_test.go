@@ -211,3 +211,30 @@ Error from server (TooManyRequests): the server has received too many requests a
 	g.Expect(o).NotTo(BeAllowed())
 	g.Expect(Happened(o)).To(gomega.ContainSubstring("throttled"))
 }
+
+// A 404 for the named object is authorized-and-absent; a 404 for a route the
+// API server does not serve, or a 403, is not; BeAllowedOrAbsent follows it.
+func TestAuthorizedAbsent(t *testing.T) {
+	get := rbac.Request{Verb: "get", Resource: "configmaps", Namespace: "n", Name: "cfg"}
+	for _, c := range []struct {
+		o    Outcome
+		want bool
+	}{
+		{Outcome{Request: get, Code: 404, Reason: "NotFound", Message: `configmaps "cfg" not found`}, true},
+		{Outcome{Request: rbac.Request{Verb: "get", Resource: "nodes", Subresource: "metrics", Name: "n1"}, Code: 404, Reason: "NotFound", Message: "the server could not find the requested resource"}, false},
+		{Outcome{Request: get, Code: 403, Reason: "Forbidden", Message: `configmaps "cfg" is forbidden`}, false},
+		{Outcome{Request: rbac.Request{Verb: "list", Resource: "configmaps", Namespace: "n"}, Code: 404, Reason: "NotFound", Message: `configmaps "" not found`}, false},
+		{Outcome{Request: get, Code: 200}, false},
+	} {
+		if got := c.o.AuthorizedAbsent(); got != c.want {
+			t.Errorf("%s: AuthorizedAbsent %v, want %v", c.o, got, c.want)
+		}
+		ok, _ := BeAllowedOrAbsent().Match(c.o)
+		if ok != (c.want || c.o.Allowed()) {
+			t.Errorf("%s: BeAllowedOrAbsent %v", c.o, ok)
+		}
+	}
+	if ok, _ := BeAllowed().Match(Outcome{Request: get, Code: 404, Reason: "NotFound", Message: `configmaps "cfg" not found`}); ok {
+		t.Error("BeAllowed accepted a 404")
+	}
+}

@@ -83,28 +83,40 @@ func BeAllowed() types.GomegaMatcher {
 	return allowedMatcher{}
 }
 
-type allowedMatcher struct{}
+// allowedMatcher: absent also accepts a 404 for the named object after authorization.
+type allowedMatcher struct{ absent bool }
 
-func (allowedMatcher) Match(actual any) (bool, error) {
+func (m allowedMatcher) Match(actual any) (bool, error) {
 	o, ok := actual.(Outcome)
 	if !ok {
 		return false, fmt.Errorf("expected an access.Outcome, got %T", actual)
 	}
-	return o.Allowed(), nil
+	return o.Allowed() || (m.absent && o.AuthorizedAbsent()), nil
 }
 
-func (allowedMatcher) FailureMessage(actual any) string {
+func (m allowedMatcher) FailureMessage(actual any) string {
 	o := actual.(Outcome)
-	return outcomeMatcher{want: allowedWant(o.Request)}.FailureMessage(actual)
+	return outcomeMatcher{want: m.want(o.Request)}.FailureMessage(actual)
 }
 
-func (allowedMatcher) NegatedFailureMessage(actual any) string {
+func (m allowedMatcher) NegatedFailureMessage(actual any) string {
 	o := actual.(Outcome)
-	return outcomeMatcher{want: allowedWant(o.Request)}.NegatedFailureMessage(actual)
+	return outcomeMatcher{want: m.want(o.Request)}.NegatedFailureMessage(actual)
 }
 
-func allowedWant(q rbac.Request) string {
-	return fmt.Sprintf("the request to be allowed (HTTP %d, what a successful %s answers)", q.SuccessCode(), q.Verb)
+func (m allowedMatcher) want(q rbac.Request) string {
+	w := fmt.Sprintf("the request to be allowed (HTTP %d, what a successful %s answers", q.SuccessCode(), q.Verb)
+	if m.absent && q.Name != "" {
+		w += fmt.Sprintf(", or 404 NotFound for %q after authorization", q.Name)
+	}
+	return w + ")"
+}
+
+// BeAllowedOrAbsent is what an intent's "may" means: the verb's success status,
+// or for a named object a 404 after authorization (Outcome.AuthorizedAbsent) —
+// the authorizer allowed it and the object does not exist.
+func BeAllowedOrAbsent() types.GomegaMatcher {
+	return allowedMatcher{absent: true}
 }
 
 // BeForbiddenFor matches HTTP 403, reason Forbidden, and a message that names the

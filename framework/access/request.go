@@ -6,6 +6,7 @@ package access
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/inpod/inpod/framework/rbac"
 )
@@ -32,6 +33,15 @@ type Outcome struct {
 // Allowed reports the verb's success status (Request.SuccessCode) and nothing
 // else: not another 2xx, not a 404 that RBAC let through.
 func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code == o.Request.SuccessCode() }
+
+// AuthorizedAbsent reports a 404 NotFound for the named object itself: the
+// authorizer let the request through (a refusal is 403, before any lookup) and
+// the object does not exist. A 404 for a route the API server does not serve
+// (its message names no object) is not one.
+func (o Outcome) AuthorizedAbsent() bool {
+	return o.ConnError == "" && o.Unobserved == "" && o.Code == 404 && o.Reason == "NotFound" && o.Request.Name != "" &&
+		strings.Contains(o.Message, fmt.Sprintf("%q not found", o.Request.Name))
+}
 
 // Cell is the outcome in a few words, for a matrix cell: "200", "403 Forbidden",
 // "no answer" (no HTTP answer), "not observed" (the client showed no status).

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/inpod/inpod"
 )
 
@@ -67,9 +70,13 @@ type Config struct {
 	RegistryProbe  string            // host:port asked when Images is auto
 
 	PodStartTimeout time.Duration
-	APITimeout      time.Duration
-	ReportDir       string
-	RunID           string
+	// ProbeResources are the requests and limits of every pod the suite
+	// creates, so clusters that require them (a LimitRange-less quota, a
+	// require-limits policy) admit its pods.
+	ProbeResources corev1.ResourceRequirements
+	APITimeout     time.Duration
+	ReportDir      string
+	RunID          string
 	// SweepTTL: at its start a run deletes labelled objects of earlier runs
 	// older than this (runs killed before their cleanup).
 	SweepTTL time.Duration
@@ -134,6 +141,11 @@ func (c *Config) settings() []setting {
 		}, "auto"},
 		{"registry-probe", "INPOD_REGISTRY_PROBE", "host:port whose answer means a registry is reachable", str(&c.RegistryProbe), "registry-1.docker.io:443"},
 		{"pod-timeout", "INPOD_POD_TIMEOUT", "bound on a pod becoming ready", dur(&c.PodStartTimeout), "3m"},
+		{"probe-resources", "INPOD_PROBE_RESOURCES", "requests and limits of every pod the suite creates, requests.cpu=…,requests.memory=…,limits.cpu=…,limits.memory=…", func(v string) error {
+			r, err := ParseResources(v)
+			c.ProbeResources = r
+			return err
+		}, DefaultProbeResources},
 		{"api-timeout", "INPOD_API_TIMEOUT", "bound on one API call or exec", dur(&c.APITimeout), "30s"},
 		{"report-dir", "REPORT_DIR", "where reports and failure dumps go", str(&c.ReportDir), "reports"},
 		{"inject", "INPOD_INJECT", "self-check: comma-separated faults to inject (see framework/faults)", func(v string) error {
@@ -149,6 +161,41 @@ func (c *Config) settings() []setting {
 		{"run-id", "INPOD_RUN_ID", "label value marking this run's objects (default: generated)", str(&c.RunID), ""},
 		{"provided-namespaces", "INPOD_PROVIDED_NAMESPACES", "use the existing namespaces PREFIX<purpose> (manifests/job creates them) instead of creating namespaces", str(&c.ProvidedNamespaces), ""},
 	}
+}
+
+// DefaultProbeResources is small enough for any node and what a probe needs:
+// kubectl and the Python client stay under 100 MiB.
+const DefaultProbeResources = "requests.cpu=10m,requests.memory=32Mi,limits.cpu=500m,limits.memory=256Mi"
+
+// ParseResources reads "requests.cpu=10m,limits.memory=256Mi,…".
+func ParseResources(v string) (corev1.ResourceRequirements, error) {
+	r := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
+	for _, kv := range strings.Split(v, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		key, val, ok := strings.Cut(kv, "=")
+		kind, name, ok2 := strings.Cut(key, ".")
+		if !ok || !ok2 || (name != "cpu" && name != "memory") || (kind != "requests" && kind != "limits") {
+			return r, fmt.Errorf("%q: want requests.cpu|requests.memory|limits.cpu|limits.memory=QUANTITY", kv)
+		}
+		q, err := resource.ParseQuantity(val)
+		if err != nil {
+			return r, fmt.Errorf("%q: %w", kv, err)
+		}
+		list := r.Requests
+		if kind == "limits" {
+			list = r.Limits
+		}
+		list[corev1.ResourceName(name)] = q
+	}
+	for name, req := range r.Requests {
+		if lim, ok := r.Limits[name]; ok && req.Cmp(lim) > 0 {
+			return r, fmt.Errorf("requests.%s %s is above limits.%s %s", name, req.String(), name, lim.String())
+		}
+	}
+	return r, nil
 }
 
 // Methods are the guide's ways to reach the API from a pod, in its order; each

@@ -6,13 +6,17 @@ package faults
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/run"
@@ -27,15 +31,7 @@ func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
 	if !r.Config.Injects(DefaultCanListPods) {
 		return nil
 	}
-	rb := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "inpod-fault-default-view", Namespace: ns, Labels: r.Labels()},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "default", Namespace: ns}},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"},
-	}
-	cctx, cancel := r.Ctx(ctx)
-	defer cancel()
-	_, err := r.Proxy.Clientset().RbacV1().RoleBindings(ns).Create(cctx, rb, metav1.CreateOptions{})
-	return err
+	return bindDefaultView(ctx, r, ns)
 }
 
 // WidenSecurePodAudience applies SecurePodAPIServerAudience to the secure-pod.
@@ -85,6 +81,9 @@ func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
 				obj.AutomountServiceAccountToken = &f
 			}
 		case *rbacv1.Role:
+			if r.Config.Injects(TooBroadNarrowed) && obj.Name == "too-broad" {
+				obj.Rules = []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}}
+			}
 			if r.Config.Injects(PodReaderRoleSecrets) && obj.Name == "pod-reader-role" {
 				obj.Rules[0].Resources = append(obj.Rules[0].Resources, "secrets")
 			}
@@ -150,4 +149,100 @@ func ProjectedLifetime(r *run.Run, seconds int64) int64 {
 		return 3600
 	}
 	return seconds
+}
+
+// AutomountCell is the automountServiceAccountToken an automount cell's probe
+// pod is created with: the cell's own, or under AutomountCellsInverted the
+// opposite of what the cell expects to win.
+func AutomountCell(r *run.Run, pod *bool, want bool) *bool {
+	if r.Config.Injects(AutomountCellsInverted) {
+		return ptr.To(!want)
+	}
+	return pod
+}
+
+// TokensProbeAutomount is the tokens namespace's probe pod setting: unset, or
+// false under DefaultTokenNotMounted.
+func TokensProbeAutomount(r *run.Run) *bool {
+	if r.Config.Injects(DefaultTokenNotMounted) {
+		return ptr.To(false)
+	}
+	return nil
+}
+
+// TokenSeconds is what a tokens spec's TokenRequest asks: seconds, or one more
+// under TokenRequestOneSecondMore.
+func TokenSeconds(r *run.Run, seconds int64) int64 {
+	if r.Config.Injects(TokenRequestOneSecondMore) {
+		return seconds + 1
+	}
+	return seconds
+}
+
+// ForensicsAccount is the ServiceAccount of the forensics pod and the legacy
+// token Secret: sa, or default under ForensicsAsDefault.
+func ForensicsAccount(r *run.Run, sa string) string {
+	if r.Config.Injects(ForensicsAsDefault) {
+		return "default"
+	}
+	return sa
+}
+
+// ForensicsToken is the token the forensics specs examine: the mounted one, or
+// under ForensicsClaimsTampered the same with its pod uid, node name and jti
+// rewritten and its signature kept (so the signature no longer verifies).
+func ForensicsToken(r *run.Run, token string) (string, error) {
+	if !r.Config.Injects(ForensicsClaimsTampered) {
+		return token, nil
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", fmt.Errorf("fault %s: the mounted token is not a JWT", ForensicsClaimsTampered)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", fmt.Errorf("fault %s: payload: %w", ForensicsClaimsTampered, err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		return "", fmt.Errorf("fault %s: payload: %w", ForensicsClaimsTampered, err)
+	}
+	claims["jti"] = "inpod-fault-tampered"
+	if k, ok := claims["kubernetes.io"].(map[string]any); ok {
+		for key, field := range map[string]string{"pod": "uid", "node": "name"} {
+			if m, ok := k[key].(map[string]any); ok {
+				m[field] = "inpod-fault-tampered"
+			}
+		}
+	}
+	out, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	parts[1] = base64.RawURLEncoding.EncodeToString(out)
+	return strings.Join(parts, "."), nil
+}
+
+// Troubleshooting applies TroubleshootingMisconfigured to the troubleshooting
+// namespace's pods (before they are created) and its default ServiceAccount.
+func Troubleshooting(ctx context.Context, r *run.Run, ns string, myPod, noAPIPod *corev1.Pod) error {
+	if !r.Config.Injects(TroubleshootingMisconfigured) {
+		return nil
+	}
+	myPod.Spec.AutomountServiceAccountToken = ptr.To(false)
+	noAPIPod.Spec.AutomountServiceAccountToken = nil
+	return bindDefaultView(ctx, r, ns)
+}
+
+// bindDefaultView lets ns's default ServiceAccount read the namespace (ClusterRole view).
+func bindDefaultView(ctx context.Context, r *run.Run, ns string) error {
+	rb := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "inpod-fault-default-view", Namespace: ns, Labels: r.Labels()},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "default", Namespace: ns}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"},
+	}
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	_, err := r.Proxy.Clientset().RbacV1().RoleBindings(ns).Create(cctx, rb, metav1.CreateOptions{})
+	return err
 }

@@ -12,41 +12,55 @@ import (
 // guard labels whose specs must go red when it is injected. The self-test selects
 // specs by these labels only, never by title.
 const (
-	GuardDefaultForbidden   = "guards:default-sa-forbidden"    // the default ServiceAccount is refused listing pods
-	GuardPodReaderBinding   = "guards:pod-reader-binding"      // pod-reader-binding lets pod-reader read pods and logs
-	GuardPodReaderToken     = "guards:pod-reader-token"        // pod-reader's pods carry its mounted token
-	GuardPodReaderScope     = "guards:pod-reader-role-scope"   // pod-reader-role grants nothing beyond pods and pods/log
-	GuardClusterPodReader   = "guards:cluster-pod-reader"      // the ClusterRoleBinding gives cluster-wide pod/namespace reads
-	GuardNamespaceReader    = "guards:namespace-reader"        // namespace-reader reads the core, apps and batch groups
-	GuardDeploymentManager  = "guards:deployment-manager"      // deployment-manager writes Deployments
-	GuardLeastPrivilege     = "guards:least-privilege"         // the resourceNames rule allows my-config only
-	GuardAPIReachable       = "guards:api-reachable"           // a pod reaches kubernetes.default.svc
-	GuardAutomountOff       = "guards:automount-off"           // the guide's no-api-pod has no token
-	GuardProjectedAudience  = "guards:projected-audience"      // the secure-pod's token is for audience api only
-	GuardBoundToken         = "guards:bound-token"             // a pod's token dies with the pod
-	GuardTokenExpiry        = "guards:token-expiry"            // a saved projected token is refused after its exp (slow)
-	GuardRotationClient     = "guards:token-rotation-client"   // a long-running client-go client follows rotation (slow)
-	GuardSelfTestBeforeAll  = "guards:selftest-beforeall"      // test-only: the specs a broken BeforeAll skips
-	selfTestBeforeAllEnvVar = "INPOD_SELFTEST_BREAK_BEFOREALL" // must be 1 for the test-only fault
+	GuardDefaultForbidden    = "guards:default-sa-forbidden"    // the default ServiceAccount is refused listing pods
+	GuardPodReaderBinding    = "guards:pod-reader-binding"      // pod-reader-binding lets pod-reader read pods and logs
+	GuardPodReaderToken      = "guards:pod-reader-token"        // pod-reader's pods carry its mounted token
+	GuardPodReaderScope      = "guards:pod-reader-role-scope"   // pod-reader-role grants nothing beyond pods and pods/log
+	GuardClusterPodReader    = "guards:cluster-pod-reader"      // the ClusterRoleBinding gives cluster-wide pod/namespace reads
+	GuardNamespaceReader     = "guards:namespace-reader"        // namespace-reader reads the core, apps and batch groups
+	GuardDeploymentManager   = "guards:deployment-manager"      // deployment-manager writes Deployments
+	GuardLeastPrivilege      = "guards:least-privilege"         // the resourceNames rule allows my-config only
+	GuardAPIReachable        = "guards:api-reachable"           // a pod reaches kubernetes.default.svc
+	GuardAutomountOff        = "guards:automount-off"           // the guide's no-api-pod has no token
+	GuardProjectedAudience   = "guards:projected-audience"      // the secure-pod's token is for audience api only
+	GuardBoundToken          = "guards:bound-token"             // a pod's token dies with the pod
+	GuardTokenExpiry         = "guards:token-expiry"            // a saved projected token is refused after its exp (slow)
+	GuardRotationClient      = "guards:token-rotation-client"   // a long-running client-go client follows rotation (slow)
+	GuardAutomountPrecedence = "guards:automount-precedence"    // each automount cell mounts a token exactly when its settings say
+	GuardMountedToken        = "guards:mounted-token"           // the tokens namespace's probe carries the default ServiceAccount's token
+	GuardTokenRequest        = "guards:token-request"           // TokenRequest lifetimes: 2 h granted (or capped), 599 s refused, 600 s exact
+	GuardForensicsIdentity   = "guards:forensics-identity"      // whoami, the token's claims and a legacy token Secret name pod-reader
+	GuardForensicsClaims     = "guards:forensics-claims"        // the mounted token's pod, node and jti claims, and its signature
+	GuardTooBroad            = "guards:too-broad"               // the guide's Bad rule is wildcards on everything, and lets its account do what Good refuses
+	GuardTroubleshooting     = "guards:troubleshooting-pods"    // my-pod has a token, no-api-pod none, the default ServiceAccount no pod reads
+	GuardSelfTestBeforeAll   = "guards:selftest-beforeall"      // test-only: the specs a broken BeforeAll skips
+	selfTestBeforeAllEnvVar  = "INPOD_SELFTEST_BREAK_BEFOREALL" // must be 1 for the test-only fault
 )
 
 // Guards lists every guard label with the property it stands for.
 var Guards = map[string]string{
-	GuardDefaultForbidden:  "the default ServiceAccount is refused listing pods (403 Forbidden)",
-	GuardPodReaderBinding:  "pod-reader-binding lets pod-reader list pods and read logs",
-	GuardPodReaderToken:    "pod-reader's pods carry its mounted token",
-	GuardPodReaderScope:    "pod-reader-role grants nothing beyond pods and pods/log",
-	GuardClusterPodReader:  "cluster-pod-reader-binding gives pod-reader cluster-wide pod and namespace reads",
-	GuardNamespaceReader:   "namespace-reader reads the core, apps and batch groups",
-	GuardDeploymentManager: "deployment-manager creates, updates, patches and deletes Deployments",
-	GuardLeastPrivilege:    "the resourceNames rule allows ConfigMap my-config and nothing else",
-	GuardAPIReachable:      "a pod reaches the API server at kubernetes.default.svc",
-	GuardAutomountOff:      "automountServiceAccountToken: false on the pod leaves it without a token",
-	GuardProjectedAudience: "the secure-pod's projected token is for audience api, not the API server",
-	GuardBoundToken:        "a pod-bound token stops working once its pod is deleted",
-	GuardTokenExpiry:       "a projected token saved in the pod is refused (401) after its exp; the rotated file works",
-	GuardRotationClient:    "a client-go client running all along sends the rotated token after the first one's exp",
-	GuardSelfTestBeforeAll: "test-only: the specs of an Ordered container whose BeforeAll the test-only fault breaks",
+	GuardDefaultForbidden:    "the default ServiceAccount is refused listing pods (403 Forbidden)",
+	GuardPodReaderBinding:    "pod-reader-binding lets pod-reader list pods and read logs",
+	GuardPodReaderToken:      "pod-reader's pods carry its mounted token",
+	GuardPodReaderScope:      "pod-reader-role grants nothing beyond pods and pods/log",
+	GuardClusterPodReader:    "cluster-pod-reader-binding gives pod-reader cluster-wide pod and namespace reads",
+	GuardNamespaceReader:     "namespace-reader reads the core, apps and batch groups",
+	GuardDeploymentManager:   "deployment-manager creates, updates, patches and deletes Deployments",
+	GuardLeastPrivilege:      "the resourceNames rule allows ConfigMap my-config and nothing else",
+	GuardAPIReachable:        "a pod reaches the API server at kubernetes.default.svc",
+	GuardAutomountOff:        "automountServiceAccountToken: false on the pod leaves it without a token",
+	GuardProjectedAudience:   "the secure-pod's projected token is for audience api, not the API server",
+	GuardBoundToken:          "a pod-bound token stops working once its pod is deleted",
+	GuardTokenExpiry:         "a projected token saved in the pod is refused (401) after its exp; the rotated file works",
+	GuardRotationClient:      "a client-go client running all along sends the rotated token after the first one's exp",
+	GuardAutomountPrecedence: "each automount cell mounts the token exactly when the pod's setting, else the ServiceAccount's, says so",
+	GuardMountedToken:        "the tokens namespace's probe pod carries the default ServiceAccount's mounted token, ca.crt and namespace",
+	GuardTokenRequest:        "a TokenRequest gets the lifetime asked (or the cap); 599 s is refused, 600 s issued exactly",
+	GuardForensicsIdentity:   "kubectl auth whoami, the mounted token and a legacy token Secret all name pod-reader",
+	GuardForensicsClaims:     "the mounted token's pod, node and jti claims match its pod and whoami, and its signature verifies",
+	GuardTooBroad:            "the guide's Bad rule is * on *, flagged as such, and lets its account read Secrets, delete pods and bind",
+	GuardTroubleshooting:     "the troubleshooting namespace: my-pod has a token, no-api-pod none, the default ServiceAccount may not list pods",
+	GuardSelfTestBeforeAll:   "test-only: the specs of an Ordered container whose BeforeAll the test-only fault breaks",
 }
 
 // Fault is one broken property: how it is injected, which specs must go red, and
@@ -89,12 +103,19 @@ const (
 	ClientReadsTokenOnce         = "client-reads-token-once"
 	ProjectedTokenLongLived      = "projected-token-long-lived"
 	BreakBeforeAll               = "break-beforeall"
+	AutomountCellsInverted       = "automount-cells-inverted"
+	DefaultTokenNotMounted       = "default-token-not-mounted"
+	TokenRequestOneSecondMore    = "token-request-one-second-more"
+	ForensicsAsDefault           = "forensics-as-default"
+	ForensicsClaimsTampered      = "forensics-claims-tampered"
+	TooBroadNarrowed             = "too-broad-role-narrowed"
+	TroubleshootingMisconfigured = "troubleshooting-pods-misconfigured"
 )
 
 const (
 	rbacRun    = "rbac && !slow"
-	curlRun    = "((method:curl && rbac) || smoke) && !slow"
-	tokenRun   = "(projected-token || automount) && !slow"
+	curlRun    = "((method:curl && rbac) || smoke || troubleshooting) && !slow"
+	tokenRun   = "(projected-token || automount || troubleshooting) && !slow"
 	forbidden  = "Forbidden"
 	allowedNot = "the request was allowed"
 )
@@ -157,6 +178,36 @@ var Registry = []Fault{
 	{Name: ProjectedTokenLongLived, Filter: "slow", Guards: []string{GuardTokenExpiry, GuardRotationClient}, Slow: true,
 		Breaks: "the slow specs' projected token asks 3600 s instead of the shortest lifetime, 600 s",
 		Causes: []string{"exp − iat of the projected token that asked 600 s"}},
+	{Name: AutomountCellsInverted, Filter: tokenRun, Guards: []string{GuardAutomountPrecedence},
+		Breaks: "each automount cell's probe pod is created with the opposite of the setting its cell expects to win",
+		Causes: []string{"pod spec mounts " + saTokenDir, "prints nothing when unset"}},
+	{Name: DefaultTokenNotMounted, Filter: tokenRun, Guards: []string{GuardMountedToken},
+		Breaks: "the tokens namespace's probe pod has automountServiceAccountToken: false",
+		Causes: []string{"cat " + saTokenDir + "/"}},
+	{Name: TokenRequestOneSecondMore, Filter: tokenRun, Guards: []string{GuardTokenRequest},
+		Breaks: "the tokens specs' TokenRequests ask one second more than they state (7201, 600 for 599, 601 for 600)",
+		Causes: []string{"a TokenRequest for 599 s", "exp − iat of a TokenRequest for"}},
+	{Name: ForensicsAsDefault, Filter: tokenRun, Guards: []string{GuardForensicsIdentity},
+		Breaks: "the forensics pod and the legacy token Secret are the default ServiceAccount's, not pod-reader's",
+		Causes: []string{"kubectl auth whoami's username", "the mounted token's ServiceAccount", `cannot list resource "pods"`}},
+	{Name: ForensicsClaimsTampered, Filter: tokenRun, Guards: []string{GuardForensicsClaims},
+		Breaks: "the token the forensics specs examine has its pod uid, node name and jti rewritten, its signature kept",
+		Causes: []string{"the mounted token's pod", "the mounted token's node", "whoami's credential id", "the token's signature"}},
+	{Name: TooBroadNarrowed, Filter: rbacRun, Guards: []string{GuardTooBroad},
+		Breaks: "the guide's too-broad Role is deployed and inspected as get configmaps instead of * on *",
+		Causes: []string{"the live too-broad Role's rules", "the wildcard detector on the guide's Bad rule", `:too-broad" cannot`}},
+	{Name: TroubleshootingMisconfigured, Filter: tokenRun, Guards: []string{GuardTroubleshooting},
+		Breaks: "in the troubleshooting namespace my-pod opts out of its token, no-api-pod does not, and the default ServiceAccount may list pods",
+		Causes: []string{"lists no token", "no-api-pod's token directory exists", "no-api-pod's automountServiceAccountToken", "the default ServiceAccount's kubectl auth can-i"}},
+}
+
+const saTokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// Unguarded names, by label, why specs carrying it have no fault of their own;
+// the self-test lists them with the reason beside the guarded fraction.
+var Unguarded = map[string]string{
+	"runner":        "checks the in-cluster Job's own ServiceAccount, so it runs only in make job; the self-test drives host-side runs",
+	"networkpolicy": "needs PROFILE=multi-node with a NetworkPolicy engine, and no fault of its own breaks the policies yet",
 }
 
 // Lookup finds a fault by name.

@@ -52,18 +52,19 @@ type AdaptInput struct {
 }
 
 // Adapt is how Load makes r's copy as in says: PlaceIn, the run's labels, and
-// for pods the method's image and what Pod Security "restricted" requires.
+// for pods the method's image, what Pod Security "restricted" requires and
+// the run's requests and limits (pods.Prepare).
 func Adapt(r *run.Run, in AdaptInput) []decoder.DecodeOption {
 	return []decoder.DecodeOption{PlaceIn(in.Namespace), decoder.MutateLabels(r.Labels()),
 		decoder.MutateOption(func(o k8s.Object) error {
 			if p, ok := o.(*corev1.Pod); ok {
-				adaptPod(p, in.Image)
+				adaptPod(r, p, in.Image)
 			}
 			return nil
 		})}
 }
 
-func adaptPod(p *corev1.Pod, image string) {
+func adaptPod(r *run.Run, p *corev1.Pod, image string) {
 	for i := range p.Spec.Containers {
 		if image != "" {
 			p.Spec.Containers[i].Image = image
@@ -72,7 +73,7 @@ func adaptPod(p *corev1.Pod, image string) {
 			p.Spec.Containers[i].Command = []string{"sleep", "3600"}
 		}
 	}
-	pods.Restricted(&p.Spec)
+	pods.Prepare(r, &p.Spec)
 }
 
 // PlaceIn puts each guide object into namespace ns as Load decodes it:

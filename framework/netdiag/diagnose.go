@@ -80,3 +80,15 @@ func endpoint(ctx context.Context, r *run.Run) string {
 	}
 	return ""
 }
+
+// AnonymousOff is the phrase for an anonymous health check the API server
+// answered 401 or 403: it is reachable, and the cluster restricts anonymous
+// access (e.g. AuthenticationConfiguration's anonymous conditions, or
+// --anonymous-auth=false). ok is false for any other status.
+func AnonymousOff(path string, code int) (phrase string, ok bool) {
+	if code != 401 && code != 403 {
+		return "", false
+	}
+	return fmt.Sprintf("the API server answered %d: anonymous access to %s is off on this cluster; the API server is reachable, "+
+		"and the guide's anonymous check does not hold on such clusters (a guide erratum for them, not a failure of the cluster)", code, path), true
+}

@@ -83,8 +83,18 @@ func ProbePod(r *run.Run, in RunProbeInput) *corev1.Pod {
 			Volumes: in.Volumes,
 		},
 	}
-	Restricted(&p.Spec)
+	Prepare(r, &p.Spec)
 	return p
+}
+
+// Prepare makes a pod spec one the suite creates: Pod Security restricted
+// (Restricted) and the run's requests and limits on every container
+// (INPOD_PROBE_RESOURCES), so clusters requiring either admit it.
+func Prepare(r *run.Run, spec *corev1.PodSpec) {
+	Restricted(spec)
+	for i := range spec.Containers {
+		spec.Containers[i].Resources = *r.Config.ProbeResources.DeepCopy()
+	}
 }
 
 // placeholderGate keeps a Placeholder pod from ever being scheduled.
@@ -105,7 +115,7 @@ func CreatePlaceholders(ctx context.Context, r *run.Run, list ...*corev1.Pod) er
 	defer cancel()
 	for _, p := range list {
 		if _, err := r.Proxy.Clientset().CoreV1().Pods(p.Namespace).Create(cctx, p, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("create placeholder pod %s/%s: %w", p.Namespace, p.Name, err)
+			return fmt.Errorf("create placeholder pod %s/%s: %w", p.Namespace, p.Name, Admission("create pod "+p.Namespace+"/"+p.Name, err))
 		}
 	}
 	return nil
@@ -116,7 +126,7 @@ func Create(ctx context.Context, r *run.Run, pod *corev1.Pod) (*corev1.Pod, erro
 	cctx, cancel := r.Ctx(ctx)
 	defer cancel()
 	if _, err := r.Proxy.Clientset().CoreV1().Pods(pod.Namespace).Create(cctx, pod, metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		return nil, fmt.Errorf("create pod %s/%s: %w", pod.Namespace, pod.Name, Admission("create pod "+pod.Namespace+"/"+pod.Name, err))
 	}
 	return WaitReady(ctx, r, pod.Namespace, pod.Name)
 }
@@ -243,7 +253,7 @@ func ExecWithin(ctx context.Context, r *run.Run, d time.Duration, ns, pod string
 	case cctx.Err() != nil:
 		return res, fmt.Errorf("exec %q in %s/%s: no answer within %s (stdout %q, stderr %q)", lines.Clip(strings.Join(cmd, " "), 300), ns, pod, d, lines.Clip(res.Stdout, 300), lines.Clip(res.Stderr, 300))
 	default:
-		return res, fmt.Errorf("exec %q in %s/%s: %w", lines.Clip(strings.Join(cmd, " "), 300), ns, pod, err)
+		return res, fmt.Errorf("exec %q in %s/%s: %w", lines.Clip(strings.Join(cmd, " "), 300), ns, pod, Admission("exec into pod "+ns+"/"+pod, err))
 	}
 }
 

@@ -48,10 +48,10 @@ func (b Binding) String() string {
 // with their roles, and finds those through which ServiceAccount ns/sa holds q.
 func ReadGrants(ctx context.Context, cs kubernetes.Interface, ns, sa string, q Request) (Grants, error) {
 	var bindings []Binding
-	if q.Namespace != "" {
-		rbs, err := cs.RbacV1().RoleBindings(q.Namespace).List(ctx, metav1.ListOptions{})
+	if authzNS := q.AuthzNamespace(); authzNS != "" {
+		rbs, err := cs.RbacV1().RoleBindings(authzNS).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return Grants{}, fmt.Errorf("list RoleBindings in %s: %w", q.Namespace, err)
+			return Grants{}, fmt.Errorf("list RoleBindings in %s: %w", authzNS, err)
 		}
 		for _, b := range rbs.Items {
 			rules, err := roleRules(ctx, cs, b.Namespace, b.RoleRef)
@@ -87,7 +87,7 @@ func GrantsOf(bindings []Binding, ns, sa string, q Request) Grants {
 	var g Grants
 	want := requestRule(q)
 	for _, b := range bindings {
-		if b.Namespace != "" && b.Namespace != q.Namespace {
+		if b.Namespace != "" && b.Namespace != q.AuthzNamespace() {
 			continue
 		}
 		if !subjectsCover(b.Subjects, b.Namespace, ns, sa) {

@@ -51,6 +51,10 @@ func TestGrantsOf(t *testing.T) {
 			Request{Verb: "get", Resource: "configmaps", Namespace: "shop", Name: "my-config"}, true, false},
 		"resourceNames, another name": {crb(sa("shop", "app"), rule(s("get"), s(""), s("configmaps"), "my-config")),
 			Request{Verb: "get", Resource: "configmaps", Namespace: "shop", Name: "x"}, false, false},
+		"a Role in a namespace grants get of that namespace object": {rb("shop", sa("shop", "app"), rule(s("get"), s(""), s("namespaces"))),
+			Request{Verb: "get", Resource: "namespaces", Name: "shop"}, true, false},
+		"a Role in a namespace does not grant get of another namespace object": {rb("shop", sa("shop", "app"), rule(s("get"), s(""), s("namespaces"))),
+			Request{Verb: "get", Resource: "namespaces", Name: "other"}, false, false},
 		"resourceNames cannot restrict list": {crb(sa("shop", "app"), rule(s("list"), s(""), s("configmaps"), "my-config")),
 			Request{Verb: "list", Resource: "configmaps", Namespace: "shop"}, false, true},
 	} {
@@ -66,5 +70,21 @@ func TestBindingNames(t *testing.T) {
 	crb := Binding{Name: "all", RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "view"}}
 	if rb.String() != "RoleBinding shop/legacy → ClusterRole view" || crb.String() != "ClusterRoleBinding all → ClusterRole view" {
 		t.Errorf("%s; %s", rb, crb)
+	}
+}
+
+// The access review asks what the API server authorizes: a namespace object in
+// its own namespace, everything else where its path says.
+func TestAttributesNamespace(t *testing.T) {
+	for q, want := range map[Request]string{
+		{Verb: "get", Resource: "namespaces", Name: "shop"}:                      "shop",
+		{Verb: "list", Resource: "namespaces"}:                                   "",
+		{Verb: "get", Resource: "nodes", Name: "n1"}:                             "",
+		{Verb: "get", Resource: "pods", Namespace: "shop", Name: "p"}:            "shop",
+		{Verb: "get", Group: "example.io", Resource: "namespaces", Name: "shop"}: "",
+	} {
+		if got := q.Attributes().Namespace; got != want {
+			t.Errorf("%s: review namespace %q, want %q", q, got, want)
+		}
 	}
 }

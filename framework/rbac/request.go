@@ -148,8 +148,20 @@ func (q Request) String() string {
 	return s + " (cluster-wide)"
 }
 
-// Attributes is the question as an access review asks it.
+// AuthzNamespace is the namespace the API server authorizes q in, which is not
+// always the one its path is under: a namespace object (GET
+// /api/v1/namespaces/NAME and its subresources) is authorized in namespace
+// NAME, so a Role in NAME may grant it.
+func (q Request) AuthzNamespace() string {
+	if q.Namespace == "" && q.Group == "" && q.Resource == "namespaces" && q.Name != "" {
+		return q.Name
+	}
+	return q.Namespace
+}
+
+// Attributes is the question as an access review asks it, with the attributes
+// the API server derives for the request (AuthzNamespace).
 func (q Request) Attributes() *authzv1.ResourceAttributes {
-	return &authzv1.ResourceAttributes{Namespace: q.Namespace, Verb: q.Verb, Group: q.Group, Resource: q.Resource,
+	return &authzv1.ResourceAttributes{Namespace: q.AuthzNamespace(), Verb: q.Verb, Group: q.Group, Resource: q.Resource,
 		Subresource: q.Subresource, Name: q.Name}
 }

@@ -21,6 +21,14 @@ const (
 	// DiagnosisEntry is the run's one-line connectivity diagnosis, when a spec
 	// failed for want of an answer from the API server.
 	DiagnosisEntry = "diagnosis"
+	// ClusterConfigEntry is a refusal by the cluster's own configuration
+	// (admission, a policy) that kept specs from running; NotRunPrefix starts
+	// the skip message of each spec it kept from running.
+	ClusterConfigEntry = "cluster-configuration"
+	// ProbeTokenEntry says how a verified account's probe pods got its token
+	// when not by the ServiceAccount's own automount.
+	ProbeTokenEntry = "probe-token"
+	NotRunPrefix       = "not run: "
 )
 
 // Access is one request made from inside a pod, as the summary's matrix shows it.
@@ -57,6 +65,10 @@ type Summary struct {
 	// suite-level nodes that failed. Any of them fails the run.
 	SuiteFailures []string
 	suiteFailed   bool
+	// ClusterConfig names, once each, what in the cluster's own configuration
+	// kept specs from running; NotRun counts those specs (inside Skipped).
+	ClusterConfig []string
+	NotRun        int
 	Duration      time.Duration
 	// Scenarios: scenario → method → state ("passed", "failed", "")
 	Scenarios     map[string]map[string]string
@@ -74,12 +86,18 @@ func (s Summary) Verdict() string {
 	if s.Failed > 0 || s.suiteFailed || len(s.SuiteFailures) > 0 {
 		return "FAILED"
 	}
+	if s.NotRun > 0 {
+		return "INCOMPLETE"
+	}
 	return "PASSED"
 }
 
 // Counts is "N passed, N failed, N skipped", with the suite's own failures.
 func (s Summary) Counts() string {
 	c := fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
+	if s.NotRun > 0 {
+		c += fmt.Sprintf(" (%d of them not run because of the cluster's configuration)", s.NotRun)
+	}
 	if n := len(s.SuiteFailures); n > 0 {
 		c += fmt.Sprintf(", %d suite-level failure(s)", n)
 	}
@@ -141,7 +159,11 @@ func Summarize(reports []types.Report) Summary {
 					if json.Unmarshal([]byte(e.Value.AsJSON), &c) == nil {
 						intent = append(intent, c)
 					}
-				case "default-token-lifetime", "token-request-cap", "token-rotation", DiagnosisEntry:
+				case ClusterConfigEntry:
+					if v := e.Value.String(); !slices.Contains(s.ClusterConfig, v) {
+						s.ClusterConfig = append(s.ClusterConfig, v)
+					}
+				case "default-token-lifetime", "token-request-cap", "token-rotation", DiagnosisEntry, ProbeTokenEntry:
 					s.Facts = append(s.Facts, e.Name+": "+e.Value.String())
 				}
 			}
@@ -160,6 +182,9 @@ func Summarize(reports []types.Report) Summary {
 				s.Failed++
 			default:
 				s.Skipped++
+				if strings.HasPrefix(sp.Failure.Message, NotRunPrefix) {
+					s.NotRun++
+				}
 			}
 			if state == "failed" {
 				s.Failures = append(s.Failures, Row{Name: sp.FullText(), State: state, Cause: lines.First(sp.Failure.Message)})
@@ -227,6 +252,13 @@ func (s Summary) Markdown() string {
 		b.WriteString("**The suite itself failed** (not one spec; the counts above do not show it):\n\n")
 		for _, f := range s.SuiteFailures {
 			b.WriteString("- ❌ " + strings.ReplaceAll(f, "\n", " ") + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if len(s.ClusterConfig) > 0 {
+		fmt.Fprintf(&b, "**The cluster's own configuration kept %d specs from running** (reported as skipped, not as the guide's result):\n\n", s.NotRun)
+		for _, c := range s.ClusterConfig {
+			b.WriteString("- ⛔ " + strings.ReplaceAll(c, "\n", " ") + "\n")
 		}
 		b.WriteString("\n")
 	}

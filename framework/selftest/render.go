@@ -29,14 +29,22 @@ var Areas = []struct {
 	{"slow", []string{"slow"}},
 }
 
-// Render is reports/selftest.md: the baselines, each fault's verdict, the label
-// areas the caught faults cover, and the details.
-func Render(results []Result, baselines map[string]*Run, notRun []string, withSlow bool) string {
+// Render is reports/selftest.md: the guarded fraction, the baselines, each
+// fault's verdict, the label areas the caught faults cover, and the details.
+func Render(cov Coverage, results []Result, baselines map[string]*Run, notRun []string, withSlow bool) string {
 	var b strings.Builder
 	b.WriteString("# inpod self-test\n\n")
 	b.WriteString("Labels are the contract: a fault's guarding specs are the specs of its run that carry one of its guard labels " +
 		"(framework/faults.Registry). Each filter first runs a clean baseline; then every guarding spec must be red with the " +
 		"fault's cause in its message (skipped, pending, passed or absent = missed) and every other spec green.\n\n")
+	b.WriteString("## Guarded specs\n\n" + cov.Line() + " (read from `ginkgo --dry-run`: the labels every spec carries).\n\n")
+	if len(cov.Unguarded) > 0 {
+		b.WriteString("| unguarded spec | reason |\n|---|---|\n")
+		for _, u := range cov.Unguarded {
+			fmt.Fprintf(&b, "| %s | %s |\n", strings.ReplaceAll(u.Spec, "|", "/"), strings.ReplaceAll(u.Reason, "|", "/"))
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("## Baselines (no fault)\n\n| labels | specs | passed | not passed | time | verdict |\n|---|---|---|---|---|---|\n")
 	var filters []string
 	for f := range baselines {

@@ -153,6 +153,35 @@ func TestRenderGolden(t *testing.T) {
 		Judge(faults.Fault{Name: "missed-one", Guards: []string{"guard:reader"}, Filter: "smoke", Causes: []string{"x"}, Breaks: "nothing", EnvVar: "INPOD_TEST_ONLY"},
 			base, newRun(passed("reader lists pods", "guard:reader"), passed("healthz answers", "smoke"))),
 	}
-	got := Render(results, map[string]*Run{"smoke": base}, []string{"dns-down: needs LABELS=slow"}, false)
+	cov := Cover(newRun(passed("guarded", faults.GuardPodReaderBinding), passed("job-only", "runner")))
+	got := Render(cov, results, map[string]*Run{"smoke": base}, []string{"dns-down: needs LABELS=slow"}, false)
 	golden.Check(t, "selftest.md", got)
+}
+
+// Cover counts a spec guarded only through a label a real fault names: the
+// test-only label and unknown guard labels do not count, and a spec without one
+// is listed with the reason faults.Unguarded gives for its labels.
+func TestCover(t *testing.T) {
+	all := newRun(
+		passed("a", faults.GuardPodReaderBinding),
+		passed("b", faults.GuardSelfTestBeforeAll),
+		passed("c", "guards:nobody-names-this"),
+		passed("d", "runner"),
+		passed("e"),
+	)
+	c := Cover(all)
+	if c.Total != 5 || c.Guarded != 1 || len(c.Unguarded) != 4 {
+		t.Fatalf("got %+v", c)
+	}
+	why := map[string]string{}
+	for _, u := range c.Unguarded {
+		why[u.Spec] = u.Reason
+	}
+	if !strings.HasPrefix(why["d"], "runner: ") || !strings.Contains(why["c"], "guards:nobody-names-this are named by no fault") ||
+		why["b"] != "no guard label and no stated reason" || why["e"] != "no guard label and no stated reason" {
+		t.Errorf("reasons: %v", why)
+	}
+	if got := c.Line(); got != "1 of 5 specs (20.0 %) carry a guard label a fault turns red; 4 unguarded" {
+		t.Errorf("line: %s", got)
+	}
 }

@@ -16,6 +16,18 @@ import (
 
 const saTokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 
+// mounts is the guide's rule: the pod's setting wins, then the ServiceAccount's;
+// unset on both means mounted.
+func mounts(sa, pod *bool) bool {
+	switch {
+	case pod != nil:
+		return *pod
+	case sa != nil:
+		return *sa
+	}
+	return true
+}
+
 func setting(b *bool) string {
 	if b == nil {
 		return "unset"
@@ -54,10 +66,10 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 					continue
 				}
 				list = append(list, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: podName(sa, pod),
-					ServiceAccount: saName, Image: fw.Image("curl"), AutomountToken: pod}))
+					ServiceAccount: saName, Image: fw.Image("curl"), AutomountToken: faults.AutomountCell(fw.Run, pod, mounts(sa, pod))}))
 			}
 		}
-		Expect(pods.CreateAll(ctx, fw.Run, list...)).To(Succeed())
+		fw.CreatePods(ctx, list...)
 	})
 
 	check := func(ctx SpecContext, sa, pod *bool) {
@@ -65,13 +77,7 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 		if sa == nil && pod != nil && !*pod {
 			name = "no-api-pod"
 		}
-		want := true
-		switch {
-		case pod != nil:
-			want = *pod
-		case sa != nil:
-			want = *sa
-		}
+		want := mounts(sa, pod)
 		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		mounted := false
@@ -101,14 +107,14 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 				entries = append(entries, Entry(nil, sa, pod, Label(faults.GuardAutomountOff)))
 				continue
 			}
-			entries = append(entries, Entry(nil, sa, pod))
+			entries = append(entries, Entry(nil, sa, pod, Label(faults.GuardAutomountPrecedence)))
 		}
 	}
 	DescribeTable("the pod's automountServiceAccountToken wins over the ServiceAccount's; unset on both means mounted",
 		check,
 		func(sa, pod *bool) string {
 			want := "mounted"
-			if (pod != nil && !*pod) || (pod == nil && sa != nil && !*sa) {
+			if !mounts(sa, pod) {
 				want = "not mounted"
 			}
 			s := "ServiceAccount " + setting(sa) + ", pod " + setting(pod) + " → token " + want
@@ -120,7 +126,7 @@ var _ = Describe("Token automount", Label("automount", "method:curl"), Ordered, 
 		entries,
 	)
 
-	It("keeps automountServiceAccountToken: false in no-api-pod's spec as the API returns it (the field the guide's troubleshooting prints by jsonpath)", Label("troubleshooting", faults.GuardAutomountOff), func(ctx SpecContext) {
+	It("keeps automountServiceAccountToken: false in no-api-pod's spec as the API returns it (the field the guide's troubleshooting prints by jsonpath)", Label("troubleshooting", faults.GuardAutomountOff, faults.GuardAutomountPrecedence), func(ctx SpecContext) {
 		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "no-api-pod", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		got := "unset"

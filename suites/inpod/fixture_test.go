@@ -117,7 +117,7 @@ func setupMethod(ctx context.Context, fw *fixture.Framework, m access.Method, pu
 		f.probes[sa] = access.Target{Namespace: p.Namespace, Pod: p.Name}
 		list = append(list, p)
 	}
-	Expect(pods.CreateAll(ctx, fw.Run, list...)).To(Succeed())
+	fw.CreatePods(ctx, list...)
 	return f
 }
 

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/pods"
@@ -59,10 +60,10 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 	BeforeAll(func(ctx SpecContext) {
 		ns = fw.Namespace(ctx, "forensics")
 		deployPodReader(ctx, fw, ns)
+		pod = fw.RunProbe(ctx, pods.RunProbeInput{Namespace: ns, Name: podName, ServiceAccount: faults.ForensicsAccount(fw.Run, saPodReader), Image: fw.Image("kubectl")})
 		var err error
-		pod, err = pods.RunProbe(ctx, fw.Run, pods.RunProbeInput{Namespace: ns, Name: podName, ServiceAccount: saPodReader, Image: fw.Image("kubectl")})
+		token, err = faults.ForensicsToken(fw.Run, readFile(ctx, fw, ns, podName, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
-		token = readFile(ctx, fw, ns, podName, saTokenDir+"/token")
 		claims, err = tokens.Decode(token)
 		Expect(err).NotTo(HaveOccurred())
 		var ssr authnv1.SelfSubjectReview
@@ -72,42 +73,42 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 		AddReportEntry("mounted token claims", fmt.Sprintf("iss %s, sub %s, jti %q, pod %+v, node %+v", claims.Issuer, claims.Subject, claims.ID, claims.Kubernetes.Pod, claims.Kubernetes.Node))
 	})
 
-	It("names pod-reader, its groups and its pod in kubectl auth whoami (a SelfSubjectReview) run inside the pod", func() {
-		Expect(user.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)))
+	It("names pod-reader, its groups and its pod in kubectl auth whoami (a SelfSubjectReview) run inside the pod", Label(faults.GuardForensicsIdentity), func() {
+		Expect(user.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)), "kubectl auth whoami's username")
 		Expect(user.Groups).To(ContainElements("system:serviceaccounts", "system:serviceaccounts:"+ns, "system:authenticated"))
 		Expect(user.Extra).To(HaveKeyWithValue(extraPodName, ConsistOf(podName)))
 		Expect(user.Extra).To(HaveKeyWithValue(extraPodUID, ConsistOf(string(pod.UID))))
 	})
 
-	It("carries in the mounted token the ServiceAccount and pod that whoami names", func(ctx SpecContext) {
+	It("carries in the mounted token the ServiceAccount and pod that whoami names", Label(faults.GuardForensicsIdentity, faults.GuardForensicsClaims), func(ctx SpecContext) {
 		sa, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(ns).Get(ctx, saPodReader, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(claims.Subject).To(Equal(user.Username))
 		Expect(claims.Kubernetes.Namespace).To(Equal(ns))
-		Expect(claims.Kubernetes.ServiceAccount.Name).To(Equal(saPodReader))
+		Expect(claims.Kubernetes.ServiceAccount.Name).To(Equal(saPodReader), "the mounted token's ServiceAccount")
 		Expect(claims.Kubernetes.ServiceAccount.UID).To(Equal(string(sa.UID)))
 		Expect(claims.Kubernetes.Pod).NotTo(BeNil(), "the mounted token is not bound to its pod")
 		Expect(claims.Kubernetes.Pod.Name).To(Equal(podName))
-		Expect(claims.Kubernetes.Pod.UID).To(Equal(string(pod.UID)))
+		Expect(claims.Kubernetes.Pod.UID).To(Equal(string(pod.UID)), "the mounted token's pod uid")
 	})
 
-	It("carries in the mounted token the node the pod runs on, as whoami's extra names it", func() {
+	It("carries in the mounted token the node the pod runs on, as whoami's extra names it", Label(faults.GuardForensicsClaims), func() {
 		if claims.Kubernetes.Node == nil {
 			Skip("this API server puts no node claim in pod-bound tokens (ServiceAccountTokenPodNodeInfo off or older than v1.30)")
 		}
-		Expect(claims.Kubernetes.Node.Name).To(Equal(pod.Spec.NodeName))
+		Expect(claims.Kubernetes.Node.Name).To(Equal(pod.Spec.NodeName), "the mounted token's node")
 		Expect(user.Extra).To(HaveKeyWithValue(extraNodeName, ConsistOf(pod.Spec.NodeName)))
 		Expect(user.Extra).To(HaveKeyWithValue(extraNodeUID, ConsistOf(claims.Kubernetes.Node.UID)))
 	})
 
-	It("carries in the mounted token a jti that whoami reports as the credential id", func() {
+	It("carries in the mounted token a jti that whoami reports as the credential id", Label(faults.GuardForensicsClaims), func() {
 		if claims.ID == "" {
 			Skip("this API server issues tokens without a jti (ServiceAccountTokenJTI off or older than v1.29)")
 		}
-		Expect(user.Extra).To(HaveKeyWithValue(extraCredentialID, ConsistOf("JTI="+claims.ID)))
+		Expect(user.Extra).To(HaveKeyWithValue(extraCredentialID, ConsistOf("JTI="+claims.ID)), "whoami's credential id and the mounted token's jti")
 	})
 
-	It("verifies the mounted token's signature with a key the cluster publishes, fetched from inside the pod as pod-reader", func(ctx SpecContext) {
+	It("verifies the mounted token's signature with a key the cluster publishes, fetched from inside the pod as pod-reader", Label(faults.GuardForensicsClaims), func(ctx SpecContext) {
 		var d tokens.Discovery
 		Expect(json.Unmarshal([]byte(kubectlIn(ctx, fw, ns, podName, "get", "--raw", "/.well-known/openid-configuration")), &d)).To(Succeed())
 		Expect(d.Issuer).To(Equal(claims.Issuer), "the token's iss is not the issuer the discovery document names")
@@ -117,14 +118,14 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 		// path is asked of kubernetes.default.svc.
 		jwks := kubectlIn(ctx, fw, ns, podName, "get", "--raw", u.Path)
 		v, err := tokens.VerifySignature(token, []byte(jwks))
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "the token's signature against the keys the cluster publishes")
 		AddReportEntry("signature", fmt.Sprintf("%s with kid %s from %s (issuer %s)", v.Alg, v.Kid, u.Path, d.Issuer))
 	})
 })
 
 var _ = Describe("A manually created ServiceAccount token Secret", Label("projected-token", "method:kubectl"), func() {
 	fw := newFramework()
-	It("authenticates a pod that mounts it as pod-reader, and is then labelled kubernetes.io/legacy-token-last-used", func(ctx SpecContext) {
+	It("authenticates a pod that mounts it as pod-reader, and is then labelled kubernetes.io/legacy-token-last-used", Label(faults.GuardForensicsIdentity), func(ctx SpecContext) {
 		if fw.Provided() {
 			Skip("the confined runner holds no Secret permission (manifests/job/rbac.yaml), so it can neither create nor read a token Secret")
 		}
@@ -133,7 +134,7 @@ var _ = Describe("A manually created ServiceAccount token Secret", Label("projec
 		cs := fw.Proxy.Clientset()
 		secret := &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Name: "pod-reader-token", Namespace: ns, Labels: fw.Labels(),
-				Annotations: map[string]string{corev1.ServiceAccountNameKey: saPodReader}},
+				Annotations: map[string]string{corev1.ServiceAccountNameKey: faults.ForensicsAccount(fw.Run, saPodReader)}},
 			Type: corev1.SecretTypeServiceAccountToken,
 		}
 		_, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{})
@@ -157,7 +158,7 @@ var _ = Describe("A manually created ServiceAccount token Secret", Label("projec
 		Expect(kubectlIn(ctx, fw, ns, p.Name, "get", "pods", "-o", "name")).To(ContainSubstring("pod/legacy"))
 		var ssr authnv1.SelfSubjectReview
 		Expect(json.Unmarshal([]byte(kubectlIn(ctx, fw, ns, p.Name, "auth", "whoami", "-o", "json")), &ssr)).To(Succeed())
-		Expect(ssr.Status.UserInfo.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)))
+		Expect(ssr.Status.UserInfo.Username).To(Equal(rbac.ServiceAccountUser(ns, saPodReader)), "kubectl auth whoami's username")
 		Expect(ssr.Status.UserInfo.Extra).NotTo(HaveKey(extraPodName), "a legacy token is bound to no pod")
 
 		var lastUsed string

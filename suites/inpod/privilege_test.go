@@ -31,6 +31,7 @@ import (
 func deployLeastPrivilege(ctx SpecContext, fw *fixture.Framework, ns string) (tooBroad, myConfig *rbacv1.Role) {
 	objs, err := guide.Load("least-privilege.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
 	Expect(err).NotTo(HaveOccurred())
+	objs = faults.Mutate(fw.Run, "least-privilege.yaml", objs)
 	for _, o := range objs {
 		switch o.GetName() {
 		case "too-broad":
@@ -72,7 +73,7 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 			ps = append(ps, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: name, ServiceAccount: "my-config-reader", Image: fw.Image(m.Name()), Command: probeCommand(m.Name())}))
 			targets[m.Name()] = access.Target{Namespace: ns, Pod: name}
 		}
-		Expect(pods.CreateAll(ctx, fw.Run, ps...)).To(Succeed())
+		fw.CreatePods(ctx, ps...)
 	})
 
 	user := func() string { return rbac.ServiceAccountUser(ns, "my-config-reader") }
@@ -115,9 +116,9 @@ var _ = Describe("The principle of least privilege", Label("rbac"), Ordered, Con
 		}
 	})
 
-	It("flags the guide's \"Bad: Too broad\" rule as wildcards and not the guide's \"Good: Specific permissions\" rule", Label("method:curl"), func(ctx SpecContext) {
+	It("flags the guide's \"Bad: Too broad\" rule as wildcards and not the guide's \"Good: Specific permissions\" rule", Label("method:curl", faults.GuardTooBroad), func(ctx SpecContext) {
 		Expect(rbac.Wildcards(tooBroad.Rules)).To(ConsistOf(
-			ContainSubstring("apiGroups"), ContainSubstring("resources"), ContainSubstring("verbs")))
+			ContainSubstring("apiGroups"), ContainSubstring("resources"), ContainSubstring("verbs")), "the wildcard detector on the guide's Bad rule")
 		Expect(rbac.Wildcards(myConfig.Rules)).To(BeEmpty())
 		By("reading the Good Role back from the API")
 		live, err := fw.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, myConfig.Name, metav1.GetOptions{})
@@ -145,7 +146,7 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 		Expect(faults.DenyEgress(ctx, fw.Run, ns)).To(Succeed())
 		objs, err := guide.Load("least-privilege.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(guide.Apply(ctx, fw.Run, objs)).To(Succeed())
+		Expect(guide.Apply(ctx, fw.Run, faults.Mutate(fw.Run, "least-privilege.yaml", objs))).To(Succeed())
 		Expect(guide.BindRole(ctx, fw.Run, ns, "too-broad")).To(Succeed())
 		Expect(guide.BindRole(ctx, fw.Run, ns, "my-config-reader")).To(Succeed())
 		_, err = fw.Proxy.Clientset().CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
@@ -156,15 +157,15 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 		good = access.Target{Namespace: ns, Pod: "my-config-reader"}
 		// The victim is only deleted: a placeholder (never scheduled) is enough.
 		Expect(pods.CreatePlaceholders(ctx, fw.Run, pods.Placeholder(fw.Run, ns, victim, fw.Image("curl")))).To(Succeed())
-		Expect(pods.CreateAll(ctx, fw.Run,
+		fw.CreatePods(ctx,
 			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: bad.Pod, ServiceAccount: "too-broad", Image: fw.Image("curl")}),
-			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: good.Pod, ServiceAccount: "my-config-reader", Image: fw.Image("curl")}))).To(Succeed())
+			pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: good.Pod, ServiceAccount: "my-config-reader", Image: fw.Image("curl")}))
 		live, err = fw.Proxy.Clientset().RbacV1().Roles(ns).Get(ctx, "too-broad", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 	})
 
-	It("is the guide's rule verbatim in the API, and the wildcard detector flags the live Role", func() {
-		Expect(live.Rules).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}))
+	It("is the guide's rule verbatim in the API, and the wildcard detector flags the live Role", Label(faults.GuardTooBroad), func() {
+		Expect(live.Rules).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}), "the live too-broad Role's rules")
 		Expect(rbac.Wildcards(live.Rules)).To(ConsistOf(
 			ContainSubstring("apiGroups"), ContainSubstring("resources"), ContainSubstring("verbs")), "the live Role %s/too-broad", ns)
 	})
@@ -193,7 +194,7 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 					`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"too-broad"}}`}
 		}, nil},
 	} {
-		It("lets the too-broad account do what the Good rule refuses: it "+c.what+"; my-config-reader gets 403 Forbidden naming itself and the verb", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
+		It("lets the too-broad account do what the Good rule refuses: it "+c.what+"; my-config-reader gets 403 Forbidden naming itself and the verb", Label(faults.GuardAPIReachable, faults.GuardTooBroad), func(ctx SpecContext) {
 			q := c.q()
 			refused, err := access.Curl{}.Do(ctx, fw.Run, good, q)
 			Expect(err).NotTo(HaveOccurred())

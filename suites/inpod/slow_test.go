@@ -144,7 +144,7 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 		// (200 for any authenticated identity, 401 for a refused token).
 		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "client", Image: fw.Image("go"),
 			Command: []string{"/app/inpod-request", loop, "/api", "5"}, VolumeMounts: []corev1.VolumeMount{tokenMount}})
-		pods.Restricted(&p.Spec)
+		pods.Prepare(fw.Run, &p.Spec)
 		_, err := pods.Create(ctx, fw.Run, p)
 		Expect(err).NotTo(HaveOccurred())
 

@@ -36,10 +36,11 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		secure, err := guide.Pod(fw.Run, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
 		faults.WidenSecurePodAudience(fw.Run, secure)
-		Expect(pods.CreateAll(ctx, fw.Run, secure, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: pod, Image: fw.Image("curl")}))).To(Succeed())
+		fw.CreatePods(ctx, secure, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: pod, Image: fw.Image("curl"),
+			AutomountToken: faults.TokensProbeAutomount(fw.Run)}))
 	})
 
-	It("mounts token, ca.crt (the kube-root-ca.crt ConfigMap) and namespace (the pod's)", func(ctx SpecContext) {
+	It("mounts token, ca.crt (the kube-root-ca.crt ConfigMap) and namespace (the pod's)", Label(faults.GuardMountedToken), func(ctx SpecContext) {
 		cm, err := fw.Proxy.Clientset().CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(readFile(ctx, fw, ns, pod, saTokenDir+"/ca.crt")).To(Equal(cm.Data["ca.crt"]))
@@ -48,7 +49,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(err).NotTo(HaveOccurred())
 	})
 
-	It("has a mounted token that TokenReview authenticates as system:serviceaccount:<ns>:default, bound to the pod", func(ctx SpecContext) {
+	It("has a mounted token that TokenReview authenticates as system:serviceaccount:<ns>:default, bound to the pod", Label(faults.GuardMountedToken), func(ctx SpecContext) {
 		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		st, err := tokens.Review(ctx, fw.Proxy.Clientset(), readFile(ctx, fw, ns, pod, saTokenDir+"/token"))
@@ -90,7 +91,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(st.Authenticated).To(BeFalse(), "a TokenReview without audience accepted a token for audience api")
 	})
 
-	It("gives the mounted default token exactly the lifetime the API server's flags call for (a year with warnafter when extended; 3607 s, or the cap, without)", func(ctx SpecContext) {
+	It("gives the mounted default token exactly the lifetime the API server's flags call for (a year with warnafter when extended; 3607 s, or the cap, without)", Label(faults.GuardMountedToken), func(ctx SpecContext) {
 		c, err := tokens.Decode(readFile(ctx, fw, ns, pod, saTokenDir+"/token"))
 		Expect(err).NotTo(HaveOccurred())
 		got := clusterinfo.TokenLifetime{Seconds: c.Lifetime()}
@@ -115,9 +116,9 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(got.WarnAfter).To(Equal(want.WarnAfter), "warnafter − iat (0 = no warnafter claim); expected %s", want)
 	})
 
-	It("grants a TokenRequest for 2 h in full, or shortened to --service-account-max-token-expiration where the API server caps it", func(ctx SpecContext) {
+	It("grants a TokenRequest for 2 h in full, or shortened to --service-account-max-token-expiration where the API server caps it", Label(faults.GuardTokenRequest), func(ctx SpecContext) {
 		const asked = 7200
-		tok, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", asked)
+		tok, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", faults.TokenSeconds(fw.Run, asked))
 		Expect(err).NotTo(HaveOccurred())
 		c, err := tokens.Decode(tok)
 		Expect(err).NotTo(HaveOccurred())
@@ -132,14 +133,14 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		Expect(c.Lifetime()).To(BeEquivalentTo(want), "exp − iat of a TokenRequest for %d s", asked)
 	})
 
-	It("refuses a TokenRequest for 599 s and issues one for 600 s with exp − iat = 600", func(ctx SpecContext) {
-		_, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", 599)
-		Expect(err).To(MatchError(ContainSubstring("may not specify a duration less than 10 minutes")))
-		tok, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", 600)
+	It("refuses a TokenRequest for 599 s and issues one for 600 s with exp − iat = 600", Label(faults.GuardTokenRequest), func(ctx SpecContext) {
+		_, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", faults.TokenSeconds(fw.Run, 599))
+		Expect(err).To(MatchError(ContainSubstring("may not specify a duration less than 10 minutes")), "a TokenRequest for 599 s")
+		tok, err := tokens.Request(ctx, fw.Proxy.Clientset(), ns, "default", faults.TokenSeconds(fw.Run, 600))
 		Expect(err).NotTo(HaveOccurred())
 		c, err := tokens.Decode(tok)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(c.Lifetime()).To(BeEquivalentTo(600))
+		Expect(c.Lifetime()).To(BeEquivalentTo(600), "exp − iat of a TokenRequest for 600 s")
 	})
 
 	It("stops honouring a pod's mounted token once the pod is deleted, and a new pod of the same name does not revive it", Label(faults.GuardBoundToken), func(ctx SpecContext) {

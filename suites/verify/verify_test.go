@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/config"
@@ -56,7 +57,14 @@ func (c cell) want() string {
 func describe(a intent.Account, q intent.Entry) string { return intent.Describe(a.Namespace, q) }
 
 // got is the cell's answer in a few words (access.Outcome.Cell).
-func got(o access.Outcome) string { return o.Cell() }
+// got is the cell's answer; a 404 for the named object after authorization is
+// "allowed — no such object", with the hint that the intent may name a typo.
+func got(o access.Outcome) string {
+	if o.AuthorizedAbsent() {
+		return "allowed — no such object (404 after authorization; does the intent name it right?)"
+	}
+	return o.Cell()
+}
 
 // cause explains a mismatch in one line: the bindings that grant the request
 // (found through the API) when it was allowed or should have been, else what
@@ -124,18 +132,26 @@ func describeAccount(a intent.Account) {
 		var resolver *intent.Resolver // an intended request as the clients send it
 		BeforeAll(func(ctx SpecContext) {
 			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID}
-			if _, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(a.Namespace).Get(ctx, a.Name, metav1.GetOptions{}); err != nil {
+			sa, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(a.Namespace).Get(ctx, a.Name, metav1.GetOptions{})
+			if err != nil {
 				Fail(fmt.Sprintf("%s line %d: ServiceAccount %s/%s: %v — apply the workload's ServiceAccount and RBAC before verifying its intent", intentFile.Path, a.Line, a.Namespace, a.Name, err))
+			}
+			// A ServiceAccount that opts out of automount is used by workloads
+			// that opt in on their pod: the probes do the same, said once.
+			var optIn *bool
+			if v := sa.AutomountServiceAccountToken; v != nil && !*v {
+				optIn = ptr.To(true)
+				AddReportEntry(report.ProbeTokenEntry, fmt.Sprintf("ServiceAccount %s/%s sets automountServiceAccountToken: false; its probe pods opt in on the pod (automountServiceAccountToken: true), as its own workloads must", a.Namespace, a.Name))
 			}
 			var list []*corev1.Pod
 			for _, m := range methods() {
 				p := pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: a.Namespace, Name: fw.Name("verify", a.Name, m.Name()),
-					ServiceAccount: a.Name, Image: fw.Image(m.Name()), Command: pods.ProbeCommand(m.Name())})
+					ServiceAccount: a.Name, Image: fw.Image(m.Name()), Command: pods.ProbeCommand(m.Name()), AutomountToken: optIn})
 				targets[m.Name()] = access.Target{Namespace: p.Namespace, Pod: p.Name}
 				DeferCleanup(func(ctx SpecContext) { Expect(pods.Delete(ctx, fw.Run, p.Namespace, p.Name)).To(Succeed()) })
 				list = append(list, p)
 			}
-			Expect(pods.CreateAll(ctx, fw.Run, list...)).To(Succeed())
+			fw.CreatePods(ctx, list...)
 		})
 
 		for _, c := range cells {
@@ -147,10 +163,10 @@ func describeAccount(a intent.Account) {
 					Expect(err).NotTo(HaveOccurred())
 					matcher := access.BeForbiddenFor(user, q)
 					if c.allow {
-						matcher = access.BeAllowed()
+						matcher = access.BeAllowedOrAbsent()
 					}
 					ok, _ := matcher.Match(o)
-					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), o.Allowed(), ok)
+					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), o.Allowed() || o.AuthorizedAbsent(), ok)
 					Expect(o).To(matcher, why)
 				})
 			}

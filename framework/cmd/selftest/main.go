@@ -74,6 +74,8 @@ func main() {
 	}
 
 	bin := precompile(ginkgo, out)
+	cov := coverage(ctx, ginkgo, bin, out)
+	fmt.Fprintln(os.Stderr, "selftest:", cov.Line())
 	baselines := map[string]*selftest.Run{}
 	var results []selftest.Result
 	for _, f := range selected {
@@ -91,9 +93,9 @@ func main() {
 			f.Name, len(res.Guarding), len(res.Red), len(res.Missed), len(res.Also), res.Caught())
 		results = append(results, res)
 		// Written after each fault, so an interrupted self-test leaves what it found.
-		_ = os.WriteFile(filepath.Join(reportDir, "selftest.md"), []byte(selftest.Render(results, baselines, notRun, withSlow)), 0o644)
+		_ = os.WriteFile(filepath.Join(reportDir, "selftest.md"), []byte(selftest.Render(cov, results, baselines, notRun, withSlow)), 0o644)
 	}
-	table := selftest.Render(results, baselines, notRun, withSlow)
+	table := selftest.Render(cov, results, baselines, notRun, withSlow)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(reportDir, "selftest.md"), []byte(table), 0o644)
 	code := 0
@@ -124,6 +126,28 @@ func precompile(ginkgo, out string) string {
 		return ""
 	}
 	return bin
+}
+
+// coverage lists every spec with its labels (ginkgo --dry-run: nothing runs)
+// and counts the guarded ones.
+func coverage(ctx context.Context, ginkgo, bin, out string) selftest.Coverage {
+	dir, _ := filepath.Abs(filepath.Join(out, "dry-run"))
+	_ = os.RemoveAll(dir)
+	_ = os.MkdirAll(dir, 0o755)
+	target := "./suites/inpod"
+	if bin != "" {
+		target = bin
+	}
+	cmd := exec.CommandContext(ctx, ginkgo, "run", "--dry-run", "--json-report=report.json", "--output-dir="+dir, "--silence-skips", target)
+	log, _ := os.Create(filepath.Join(dir, "ginkgo.log"))
+	cmd.Stdout, cmd.Stderr = log, log
+	exit := cmd.Run()
+	_ = log.Close()
+	all := selftest.ReadRun(filepath.Join(dir, "report.json"), "", exit)
+	if all.Err != nil || len(all.Order) == 0 {
+		fail(fmt.Sprintf("listing the specs (ginkgo --dry-run): %v; see %s", all.Err, filepath.Join(dir, "ginkgo.log")))
+	}
+	return selftest.Cover(all)
 }
 
 func runSuite(ctx context.Context, ginkgo, bin, out, name, filter, inject string) *selftest.Run {

@@ -1,0 +1,89 @@
+package pods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/inpod/inpod/framework/lines"
+	"github.com/inpod/inpod/framework/run"
+)
+
+// Refused is a request the cluster's own admission turned away — a policy,
+// webhook, Pod Security or quota — rather than RBAC: the cluster's
+// configuration, not a result of the guide's RBAC.
+type Refused struct {
+	What    string // "create pod ns/name", "exec into pod ns/name"
+	By      string // which admission plugin or policy, from the Status
+	Message string // the Status message, first line
+}
+
+func (e *Refused) Error() string {
+	return fmt.Sprintf("the cluster's admission refused to %s: %s (%s). An administrator exempts inpod's namespaces from it, or allows what it requires; this is the cluster's configuration, not the guide's RBAC",
+		e.What, e.By, e.Message)
+}
+
+var admissionBy = []struct {
+	re   *regexp.Regexp
+	name func([]string) string
+}{
+	{regexp.MustCompile(`ValidatingAdmissionPolicy '([^']+)'(?: with binding '([^']+)')?`), func(m []string) string {
+		if m[2] != "" {
+			return fmt.Sprintf("ValidatingAdmissionPolicy %s (binding %s)", m[1], m[2])
+		}
+		return "ValidatingAdmissionPolicy " + m[1]
+	}},
+	{regexp.MustCompile(`admission webhook "([^"]+)" denied the request`), func(m []string) string { return "admission webhook " + m[1] }},
+	{regexp.MustCompile(`violates PodSecurity "([^"]+)"`), func(m []string) string { return "Pod Security admission (" + m[1] + ")" }},
+	{regexp.MustCompile(`exceeded quota: (\S+?),`), func(m []string) string { return "ResourceQuota " + m[1] }},
+	{regexp.MustCompile(`(?i)must specify (limits|requests)`), func(m []string) string { return "a policy requiring resource " + m[1] }},
+}
+
+// Admission returns err as a *Refused when the Status says admission refused
+// what; any other error (RBAC's own 403 included) comes back unchanged.
+func Admission(what string, err error) error {
+	var st apierrors.APIStatus
+	if err == nil || !errors.As(err, &st) {
+		return err
+	}
+	msg := st.Status().Message
+	if strings.Contains(msg, "cannot ") && strings.Contains(msg, "User \"") && !strings.Contains(msg, "denied") {
+		return err // RBAC: User "…" cannot <verb> resource …
+	}
+	for _, a := range admissionBy {
+		if m := a.re.FindStringSubmatch(msg); m != nil {
+			return &Refused{What: what, By: a.name(m), Message: lines.Clip(lines.First(msg), 400)}
+		}
+	}
+	return err
+}
+
+// AdmissionCheck asks, before any spec relies on them, whether the cluster's
+// admission lets the run create its probe pods and exec into them in ns: a
+// server-side dry run of a probe pod (admission runs, nothing is created) and
+// an exec into a pod that does not exist (admission of the CONNECT comes
+// before the pod's lookup: admitted, the answer is 404). It returns the
+// refusals, nil when both are admitted; other errors (RBAC, 404) are not its
+// business.
+func AdmissionCheck(ctx context.Context, r *run.Run, ns, image string) []*Refused {
+	var out []*Refused
+	cctx, cancel := r.Ctx(ctx)
+	defer cancel()
+	p := ProbePod(r, RunProbeInput{Namespace: ns, Name: "inpod-admission-check", Image: image})
+	_, err := r.Proxy.Clientset().CoreV1().Pods(ns).Create(cctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	var refused *Refused
+	if errors.As(Admission("create pod "+ns+"/"+p.Name, err), &refused) {
+		out = append(out, refused)
+	}
+	err = r.Proxy.Clientset().CoreV1().RESTClient().Post().Namespace(ns).Resource("pods").Name(p.Name).SubResource("exec").
+		Param("command", "true").Param("stdout", "true").Do(cctx).Error()
+	if errors.As(Admission("exec into pods in "+ns, err), &refused) {
+		out = append(out, refused)
+	}
+	return out
+}
