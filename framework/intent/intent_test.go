@@ -84,3 +84,19 @@ func TestGuideIntentParses(t *testing.T) {
 		t.Fatal("rename changed the original")
 	}
 }
+
+// watch is a verb like list: it names no object and may be cluster-wide.
+func TestParseWatch(t *testing.T) {
+	ok := "apiVersion: inpod.io/v1alpha1\nkind: AccessIntent\naccounts:\n- serviceAccount: shop/app\n  allow:\n  - {verb: watch, resource: pods}\n  - {verb: watch, resource: nodes, namespace: cluster-wide}\n"
+	f, err := Parse("w.yaml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := f.Accounts[0].Allow[0]; q.Verb != "watch" || q.Resource != "pods" {
+		t.Errorf("got %+v", q)
+	}
+	_, err = Parse("w.yaml", []byte(strings.Replace(ok, "{verb: watch, resource: pods}", "{verb: watch, resource: pods, name: p}", 1)))
+	if err == nil || !strings.Contains(err.Error(), "a watch request names no object") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a named watch: %v", err)
+	}
+}

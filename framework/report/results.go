@@ -28,8 +28,11 @@ const MaxJUnitInResults = 768 << 10
 func Results(rep types.Report, c Cluster, junit []byte) map[string]string {
 	s := Summarize([]types.Report{rep})
 	verdict := "passed"
-	if !rep.SuiteSucceeded {
+	switch {
+	case !rep.SuiteSucceeded:
 		verdict = "failed"
+	case s.NotRun > 0:
+		verdict = "incomplete" // the cluster's own configuration kept specs from running
 	}
 	var failures []string
 	for _, f := range s.Failures {
@@ -37,15 +40,17 @@ func Results(rep types.Report, c Cluster, junit []byte) map[string]string {
 	}
 	cluster, _ := json.Marshal(c)
 	data := map[string]string{
-		"verdict":  verdict,
-		"passed":   strconv.Itoa(s.Passed),
-		"failed":   strconv.Itoa(s.Failed),
-		"skipped":  strconv.Itoa(s.Skipped),
-		"failures": strings.Join(failures, "\n"),
-		"cluster":  string(cluster),
-		"runID":    c.RunID,
-		"started":  rep.StartTime.UTC().Format(time.RFC3339),
-		"finished": rep.EndTime.UTC().Format(time.RFC3339),
+		"verdict":              verdict,
+		"passed":               strconv.Itoa(s.Passed),
+		"failed":               strconv.Itoa(s.Failed),
+		"skipped":              strconv.Itoa(s.Skipped),
+		"failures":             strings.Join(failures, "\n"),
+		"clusterConfiguration": strings.Join(s.ClusterConfig, "\n"),
+		"notRun":               strconv.Itoa(s.NotRun),
+		"cluster":              string(cluster),
+		"runID":                c.RunID,
+		"started":              rep.StartTime.UTC().Format(time.RFC3339),
+		"finished":             rep.EndTime.UTC().Format(time.RFC3339),
 	}
 	if len(junit) <= MaxJUnitInResults {
 		data["junit.xml"] = string(junit)
