@@ -28,7 +28,7 @@ const (
 	// ProbeTokenEntry says how a verified account's probe pods got its token
 	// when not by the ServiceAccount's own automount.
 	ProbeTokenEntry = "probe-token"
-	NotRunPrefix       = "not run: "
+	NotRunPrefix    = "not run: "
 )
 
 // Access is one request made from inside a pod, as the summary's matrix shows it.

@@ -50,7 +50,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 
 	It("lists token, ca.crt and namespace with kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/", Label(faults.GuardTroubleshooting), func(ctx SpecContext) {
 		res := kubectl(ctx, "exec", myPod, "-n", ns, "--", "ls", "-la", "/var/run/secrets/kubernetes.io/serviceaccount/")
-		Expect(res.ExitCode).To(BeZero(), "%s: %s", res.Command, res.Stderr)
+		Expect(res.ExitCode).To(BeZero(), "my-pod's token directory: %s: %s", res.Command, res.Stderr)
 		for _, f := range []string{"token", "ca.crt", "namespace"} {
 			Expect(res.Stdout).To(MatchRegexp(`(?m) `+f+` -> \S+$`), "%s lists no %s:\n%s", res.Command, f, res.Stdout)
 		}
