@@ -23,6 +23,21 @@ type Refused struct {
 	Message string // the Status message, first line
 }
 
+// Once is the refusal without the namespace and object it met, so that the same
+// policy refusing the run in many namespaces is named once.
+func (e *Refused) Once() string {
+	what := e.What
+	if i := strings.Index(what, " pod"); i >= 0 {
+		what = what[:i] + " pods"
+	}
+	msg := e.Message
+	if _, after, ok := strings.Cut(msg, " is forbidden: "); ok {
+		msg = after
+	}
+	return fmt.Sprintf("the cluster's admission refuses to %s: %s: %s. An administrator exempts inpod's namespaces from it, or allows what it requires; this is the cluster's configuration, not the guide's RBAC",
+		what, e.By, msg)
+}
+
 func (e *Refused) Error() string {
 	return fmt.Sprintf("the cluster's admission refused to %s: %s (%s). An administrator exempts inpod's namespaces from it, or allows what it requires; this is the cluster's configuration, not the guide's RBAC",
 		e.What, e.By, e.Message)

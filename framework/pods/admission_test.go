@@ -40,3 +40,16 @@ func TestAdmission(t *testing.T) {
 		t.Errorf("a plain error became %v", err)
 	}
 }
+
+// The same policy refusing many namespaces reads the same once.
+func TestRefusedOnce(t *testing.T) {
+	a := &Refused{What: "exec into pods in ns-a", By: "ValidatingAdmissionPolicy refuse-exec", Message: `pods "inpod-admission-check" is forbidden: ValidatingAdmissionPolicy 'refuse-exec' denied request: no exec`}
+	b := &Refused{What: "exec into pods in ns-b", By: a.By, Message: a.Message}
+	c := &Refused{What: "create pod ns-a/p", By: "ResourceQuota q", Message: `pods "p" is forbidden: exceeded quota: q`}
+	if a.Once() != b.Once() || strings.Contains(a.Once(), "ns-a") || strings.Contains(a.Once(), "inpod-admission-check") {
+		t.Errorf("not the same once: %q vs %q", a.Once(), b.Once())
+	}
+	if !strings.Contains(c.Once(), "refuses to create pods: ResourceQuota q: exceeded quota: q") {
+		t.Errorf("create: %q", c.Once())
+	}
+}

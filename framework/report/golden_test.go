@@ -104,3 +104,15 @@ func TestMatrixHTMLGolden(t *testing.T) {
 	}
 	golden.Check(t, "matrix.html", BuildMatrix("inpod: two minors", legs).HTML())
 }
+
+// The specs a cluster refusal stopped are counted not run: the one that
+// skipped with the cause and the rest of its Ordered container; a skip of
+// another container for another reason is not.
+func TestNotRun(t *testing.T) {
+	cause := NotRunPrefix + "the cluster's admission refused to create pod n/p"
+	got := notRun([]skip{{"smoke", cause}, {"smoke", beforeAllSkip}, {"smoke", beforeAllSkip},
+		{"other", beforeAllSkip}, {"other", "no node claim"}})
+	if got != 3 {
+		t.Errorf("not run: %d, want 3", got)
+	}
+}

@@ -69,6 +69,9 @@ type Summary struct {
 	// kept specs from running; NotRun counts those specs (inside Skipped).
 	ClusterConfig []string
 	NotRun        int
+	// ProbeTokens says, once per account, how probe pods got a token other
+	// than by the ServiceAccount's automount (make verify).
+	ProbeTokens []string
 	Duration      time.Duration
 	// Scenarios: scenario → method → state ("passed", "failed", "")
 	Scenarios     map[string]map[string]string
@@ -126,6 +129,7 @@ func Summarize(reports []types.Report) Summary {
 	s := Summary{Scenarios: map[string]map[string]string{}}
 	access := map[string]*AccessRow{}
 	var accessOrder []string
+	var skips []skip
 	var intent []IntentCell
 	for _, rep := range reports {
 		s.Duration += rep.RunTime
@@ -163,7 +167,11 @@ func Summarize(reports []types.Report) Summary {
 					if v := e.Value.String(); !slices.Contains(s.ClusterConfig, v) {
 						s.ClusterConfig = append(s.ClusterConfig, v)
 					}
-				case "default-token-lifetime", "token-request-cap", "token-rotation", DiagnosisEntry, ProbeTokenEntry:
+				case ProbeTokenEntry:
+					if v := e.Value.String(); !slices.Contains(s.ProbeTokens, v) {
+						s.ProbeTokens = append(s.ProbeTokens, v)
+					}
+				case "default-token-lifetime", "token-request-cap", "token-rotation", DiagnosisEntry:
 					s.Facts = append(s.Facts, e.Name+": "+e.Value.String())
 				}
 			}
@@ -182,9 +190,7 @@ func Summarize(reports []types.Report) Summary {
 				s.Failed++
 			default:
 				s.Skipped++
-				if strings.HasPrefix(sp.Failure.Message, NotRunPrefix) {
-					s.NotRun++
-				}
+				skips = append(skips, skip{strings.Join(sp.ContainerHierarchyTexts, "\x00"), sp.Failure.Message})
 			}
 			if state == "failed" {
 				s.Failures = append(s.Failures, Row{Name: sp.FullText(), State: state, Cause: lines.First(sp.Failure.Message)})
@@ -205,6 +211,7 @@ func Summarize(reports []types.Report) Summary {
 			s.Others = append(s.Others, Row{Area: area, Name: sp.LeafNodeText, State: state})
 		}
 	}
+	s.NotRun = notRun(skips)
 	for _, k := range accessOrder {
 		s.Access = append(s.Access, *access[k])
 	}
@@ -214,6 +221,32 @@ func Summarize(reports []types.Report) Summary {
 		s.SuiteFailures = append(s.SuiteFailures, "Ginkgo reported the suite as failed, with no failed spec or node in its report")
 	}
 	return s
+}
+
+// skip is a skipped spec: its container path and Ginkgo's message.
+type skip struct{ container, msg string }
+
+// beforeAllSkip is Ginkgo's message for the specs after the first of an Ordered
+// container whose BeforeAll called Skip.
+const beforeAllSkip = "Spec skipped because Skip() was called in BeforeAll"
+
+// notRun counts the specs the cluster's configuration kept from running: those
+// skipped with NotRunPrefix, and the rest of their Ordered container, which
+// Ginkgo skips with beforeAllSkip.
+func notRun(skips []skip) int {
+	stopped := map[string]bool{}
+	for _, k := range skips {
+		if strings.HasPrefix(k.msg, NotRunPrefix) {
+			stopped[k.container] = true
+		}
+	}
+	n := 0
+	for _, k := range skips {
+		if strings.HasPrefix(k.msg, NotRunPrefix) || (k.msg == beforeAllSkip && stopped[k.container]) {
+			n++
+		}
+	}
+	return n
 }
 
 // MethodTableLabel marks the specs the summary lays out as one row per scenario
@@ -271,6 +304,9 @@ func (s Summary) Markdown() string {
 			fmt.Fprintf(&b, "| %s | %s |\n", f[0], strings.ReplaceAll(f[1], "|", "\\|"))
 		}
 		b.WriteString("\n")
+	}
+	for _, p := range s.ProbeTokens {
+		b.WriteString("Probe token: " + p + "\n\n")
 	}
 	b.WriteString(erratumMarkdown(s.Errata))
 	if len(s.Failures) > 0 {
