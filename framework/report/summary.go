@@ -72,7 +72,7 @@ type Summary struct {
 	// ProbeTokens says, once per account, how probe pods got a token other
 	// than by the ServiceAccount's automount (make verify).
 	ProbeTokens []string
-	Duration      time.Duration
+	Duration    time.Duration
 	// Scenarios: scenario → method → state ("passed", "failed", "")
 	Scenarios     map[string]map[string]string
 	ScenarioOrder []string
