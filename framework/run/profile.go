@@ -24,7 +24,8 @@ func Profiles() []string {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if strings.HasSuffix(n, ".yaml") && !strings.HasSuffix(n, "-admission.yaml") {
+		// -admission.yaml and -authentication.yaml files are mounted by a profile, not profiles.
+		if strings.HasSuffix(n, ".yaml") && !strings.HasSuffix(n, "-admission.yaml") && !strings.HasSuffix(n, "-authentication.yaml") {
 			names = append(names, strings.TrimSuffix(n, ".yaml"))
 		}
 	}
