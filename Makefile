@@ -26,6 +26,13 @@ export INPOD_PROFILE := $(PROFILE)
 # built), then only that set is made ready — the offline set built, the published
 # one pulled (its Python/Go probes and suite image built from their Dockerfiles) —
 # and $$mode holds the decision for the rest of the recipe.
+# report_step writes the summary from $(REPORT_DIR)/report.json and ends the
+# recipe: the suite's exit code, or 3 when it passed but the verdict is
+# INCOMPLETE (specs not run because of the cluster's configuration). Built, not
+# go run: go run turns every non-zero exit into 1.
+report_step = rrc=0; [ -s $(REPORT_DIR)/report.json ] && { go build -o $(TOOLS)/report ./framework/cmd/report && $(TOOLS)/report -incomplete-exit=3 $(REPORT_DIR) || rrc=$$?; }; \
+	  if [ $$rc -eq 0 ] && [ $$rrc -eq 3 ]; then rc=3; fi; exit $$rc
+
 define prepare_images
 mode='$(IMAGES)'; if [ "$$mode" = auto ]; then mode=$$(go run ./framework/cmd/inpodctl decide) || exit 1; fi; \
 if [ "$$mode" = offline ]; then $(MAKE) --no-print-directory images || exit 1; \
@@ -69,14 +76,14 @@ e2e: docker tools ## Cluster up, images, suites (LABELS), reports, cluster down 
 	@$(call prepare_images,); \
 	  rc=0; IMAGES=$$mode $(GINKGO) run --label-filter='$(LABELS)' --timeout=$(SUITE_TIMEOUT) --poll-progress-after=2m \
 	  --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORT_DIR) $(GINKGO_FLAGS) ./suites/inpod || rc=$$?; \
-	  go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
+	  $(report_step)
 
 .PHONY: job
 job: docker tools ## Run the non-slow suite as the in-cluster Job (runner confined to its namespaces); JUnit + results ConfigMap. INTENT=file: verify it instead.
 	@mkdir -p $(REPORT_DIR) && rm -f $(REPORT_DIR)/report.json $(REPORT_DIR)/junit.xml
 	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,job); fi; \
 	  rc=0; IMAGES=$$mode LABELS='$(LABELS)' INTENT='$(INTENT)' METHODS='$(METHODS)' go run ./framework/cmd/inpodctl job || rc=$$?; \
-	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
+	  $(report_step)
 
 .PHONY: profiles
 profiles: docker tools images ## The non-slow suite on a kind cluster of each profile (PROFILES=...) → reports/profiles.md.
@@ -97,7 +104,7 @@ verify: ## Prove an intent file (INTENT=path, METHODS=curl,go,...) from inside p
 	@mkdir -p $(REPORT_DIR) && rm -f $(REPORT_DIR)/report.json $(REPORT_DIR)/junit.xml
 	@mode='$(IMAGES)'; if [ "$(INPOD_PROVIDER)" != kubeconfig ]; then $(call prepare_images,); fi; \
 	  rc=0; IMAGES=$$mode KEEP_CLUSTER=1 GINKGO=$(GINKGO) $(TOOLS)/inpodctl verify -f '$(INTENT)' --methods='$(METHODS)' --report-dir=$(REPORT_DIR) || rc=$$?; \
-	  [ -s $(REPORT_DIR)/report.json ] && go run ./framework/cmd/report $(REPORT_DIR) || true; exit $$rc
+	  $(report_step)
 
 .PHONY: manifests
 manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.

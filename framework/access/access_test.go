@@ -224,7 +224,7 @@ func TestAuthorizedAbsent(t *testing.T) {
 		{Outcome{Request: rbac.Request{Verb: "get", Resource: "nodes", Subresource: "metrics", Name: "n1"}, Code: 404, Reason: "NotFound", Message: "the server could not find the requested resource"}, false},
 		{Outcome{Request: get, Code: 403, Reason: "Forbidden", Message: `configmaps "cfg" is forbidden`}, false},
 		{Outcome{Request: rbac.Request{Verb: "list", Resource: "configmaps", Namespace: "n"}, Code: 404, Reason: "NotFound", Message: `configmaps "" not found`}, false},
-		{Outcome{Request: get, Code: 200}, false},
+		{Outcome{Request: get, Code: 200, Body: `{"kind":"ConfigMap","metadata":{"name":"cfg"}}`}, false},
 	} {
 		if got := c.o.AuthorizedAbsent(); got != c.want {
 			t.Errorf("%s: AuthorizedAbsent %v, want %v", c.o, got, c.want)
@@ -237,4 +237,25 @@ func TestAuthorizedAbsent(t *testing.T) {
 	if ok, _ := BeAllowed().Match(Outcome{Request: get, Code: 404, Reason: "NotFound", Message: `configmaps "cfg" not found`}); ok {
 		t.Error("BeAllowed accepted a 404")
 	}
+}
+
+// Authentication answers kubectl's first request: without a discovery cache
+// that is GET /api, and its logged 401 is what ParseKubectlFirst reports, saying
+// so; nothing logged stays not observed.
+func TestParseKubectlFirst(t *testing.T) {
+	g := gomega.NewWithT(t)
+	q := rbac.Request{Verb: "list", Resource: "pods", Namespace: "n"}
+	res := pods.ExecResult{ExitCode: 1, Stderr: kubectlLog("GET", "/api?timeout=32s", "401 Unauthorized") + "error: You must be logged in to the server (Unauthorized)\n"}
+	g.Expect(ParseKubectl(q, res)).NotTo(BeUnauthorized())
+	o := ParseKubectlFirst(q, res)
+	g.Expect(o).To(BeUnauthorized())
+	g.Expect(o.Observed).To(gomega.ContainSubstring("GET /api?timeout=32s → 401, its first request"))
+	o = ParseKubectlFirst(q, pods.ExecResult{ExitCode: 1, Stderr: "error: You must be logged in to the server (Unauthorized)\n"})
+	g.Expect(o).NotTo(BeUnauthorized())
+	g.Expect(o.Cell()).To(gomega.Equal("not observed"))
+	// in a fresh pod, discovery prints the Status it got and a sentence
+	res.Stderr = kubectlLog("GET", "/api?timeout=32s", "401 Unauthorized") + "{\n  \"kind\": \"Status\",\n  \"status\": \"Failure\",\n  \"message\": \"the server has asked for the client to provide credentials\",\n  \"reason\": \"Unauthorized\",\n  \"details\": {\"causes\": [{\"reason\": \"UnexpectedServerResponse\"}]},\n  \"code\": 401\n}\nerror: You must be logged in to the server (the server has asked for the client to provide credentials)\n"
+	g.Expect(ParseKubectlFirst(q, res)).To(BeUnauthorized())
+	res.Stderr = kubectlLog("GET", "/api?timeout=32s", "200 OK") + kubectlLog("GET", "/api/v1/namespaces/n/pods?limit=500", "401 Unauthorized") + "error: You must be logged in to the server (Unauthorized)\n"
+	g.Expect(ParseKubectlFirst(q, res).Observed).To(gomega.ContainSubstring("/api/v1/namespaces/n/pods?limit=500 → 401"))
 }

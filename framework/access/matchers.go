@@ -83,19 +83,27 @@ func BeAllowed() types.GomegaMatcher {
 	return allowedMatcher{}
 }
 
-// allowedMatcher: absent also accepts a 404 for the named object after authorization.
-type allowedMatcher struct{ absent bool }
+// allowedMatcher: absent also accepts a 404 for the named object after
+// authorization; evidence asks the success status to come with a body that
+// shows it (Evidence).
+type allowedMatcher struct{ absent, evidence bool }
 
 func (m allowedMatcher) Match(actual any) (bool, error) {
 	o, ok := actual.(Outcome)
 	if !ok {
 		return false, fmt.Errorf("expected an access.Outcome, got %T", actual)
 	}
-	return o.Allowed() || (m.absent && o.AuthorizedAbsent()), nil
+	if o.Allowed() {
+		return !m.evidence || Evidence(o) == "", nil
+	}
+	return m.absent && o.AuthorizedAbsent(), nil
 }
 
 func (m allowedMatcher) FailureMessage(actual any) string {
 	o := actual.(Outcome)
+	if o.Allowed() && m.evidence {
+		return fmt.Sprintf("%s: expected %s, and the status was %d, but what came back is no evidence of it: %s\nraw output:\n%s", o.Method, m.want(o.Request), o.Code, Evidence(o), o.Raw)
+	}
 	return outcomeMatcher{want: m.want(o.Request)}.FailureMessage(actual)
 }
 
@@ -112,11 +120,12 @@ func (m allowedMatcher) want(q rbac.Request) string {
 	return w + ")"
 }
 
-// BeAllowedOrAbsent is what an intent's "may" means: the verb's success status,
-// or for a named object a 404 after authorization (Outcome.AuthorizedAbsent) —
-// the authorizer allowed it and the object does not exist.
+// BeAllowedOrAbsent is what an intent's "may" means: the verb's success status
+// with a body that shows it (Evidence), or for a named object a 404 after
+// authorization (Outcome.AuthorizedAbsent) — the authorizer allowed it and
+// the object does not exist.
 func BeAllowedOrAbsent() types.GomegaMatcher {
-	return allowedMatcher{absent: true}
+	return allowedMatcher{absent: true, evidence: true}
 }
 
 // BeForbiddenFor matches HTTP 403, reason Forbidden, and a message that names the

@@ -372,6 +372,36 @@ func ParseKubectl(q rbac.Request, res pods.ExecResult) Outcome {
 	return o
 }
 
+// ParseKubectlFirst is ParseKubectl where what is asked about is
+// authentication, which answers the first request kubectl sends, whichever it
+// is: when kubectl never sent q (a fresh home, no discovery cache, so its
+// GET /api came first and was refused), the outcome is that first request's
+// logged status, and says so.
+func ParseKubectlFirst(q rbac.Request, res pods.ExecResult) Outcome {
+	o := ParseKubectl(q, res)
+	seen := kubectlResponses(res.Stderr)
+	if o.Code != 0 || len(seen) == 0 {
+		return o
+	}
+	first := seen[0]
+	o.Code, o.Unobserved = first.code, ""
+	o.Observed = fmt.Sprintf("kubectl -v=6 logged %s %s → %d, its first request (it sent no %s %s)", first.method, first.path(), first.code, q.HTTPMethod(), q.URL())
+	stderr := withoutLogLines(res.Stderr)
+	switch m := serverErr.FindStringSubmatch(stderr); {
+	case m != nil:
+		o.Reason, o.Message = m[1], strings.TrimSpace(m[2])
+	case statusReason.MatchString(stderr):
+		// discovery prints the Status it got; its first reason is the top level's
+		o.Reason, o.Message = statusReason.FindStringSubmatch(stderr)[1], lines.Clip(strings.TrimSpace(stderr), 400)
+	case authErr.MatchString(stderr):
+		o.Reason, o.Message = authErr.FindStringSubmatch(stderr)[1], strings.TrimSpace(stderr)
+	}
+	return o
+}
+
+// statusReason is the reason of a Status object kubectl printed.
+var statusReason = regexp.MustCompile(`"reason": "(\w+)"`)
+
 // kubectlResponse is one response kubectl logged.
 type kubectlResponse struct {
 	method, url string

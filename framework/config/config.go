@@ -74,9 +74,12 @@ type Config struct {
 	// creates, so clusters that require them (a LimitRange-less quota, a
 	// require-limits policy) admit its pods.
 	ProbeResources corev1.ResourceRequirements
-	APITimeout     time.Duration
-	ReportDir      string
-	RunID          string
+	// Preflight is make job's stance on a runner holding permissions it must
+	// not: "strict" stops the run, "warn" names them and runs.
+	Preflight  string
+	APITimeout time.Duration
+	ReportDir  string
+	RunID      string
 	// SweepTTL: at its start a run deletes labelled objects of earlier runs
 	// older than this (runs killed before their cleanup).
 	SweepTTL time.Duration
@@ -146,6 +149,13 @@ func (c *Config) settings() []setting {
 			c.ProbeResources = r
 			return err
 		}, DefaultProbeResources},
+		{"preflight", "INPOD_PREFLIGHT", "make job's check of the runner's permissions: strict (a permission it must not hold stops the run) | warn (named, and the runner's own specs run and report it)", func(v string) error {
+			if v != "strict" && v != "warn" {
+				return fmt.Errorf("INPOD_PREFLIGHT=%q: want strict or warn", v)
+			}
+			c.Preflight = v
+			return nil
+		}, "strict"},
 		{"api-timeout", "INPOD_API_TIMEOUT", "bound on one API call or exec", dur(&c.APITimeout), "30s"},
 		{"report-dir", "REPORT_DIR", "where reports and failure dumps go", str(&c.ReportDir), "reports"},
 		{"inject", "INPOD_INJECT", "self-check: comma-separated faults to inject (see framework/faults)", func(v string) error {

@@ -34,6 +34,7 @@ const (
 	GuardTooBroad            = "guards:too-broad"               // the guide's Bad rule is wildcards on everything, and lets its account do what Good refuses
 	GuardTroubleshooting     = "guards:troubleshooting-pods"    // my-pod has a token, no-api-pod none, the default ServiceAccount no pod reads
 	GuardSelfTestBeforeAll   = "guards:selftest-beforeall"      // test-only: the specs a broken BeforeAll skips
+	GuardRunnerConfined      = "guards:runner-confined"         // the in-cluster runner is refused everything outside its namespaces, and escalation
 	selfTestBeforeAllEnvVar  = "INPOD_SELFTEST_BREAK_BEFOREALL" // must be 1 for the test-only fault
 )
 
@@ -61,6 +62,7 @@ var Guards = map[string]string{
 	GuardTooBroad:            "the guide's Bad rule is * on *, flagged as such, and lets its account read Secrets, delete pods and bind",
 	GuardTroubleshooting:     "the troubleshooting namespace: my-pod has a token, no-api-pod none, the default ServiceAccount may not list pods",
 	GuardSelfTestBeforeAll:   "test-only: the specs of an Ordered container whose BeforeAll the test-only fault breaks",
+	GuardRunnerConfined:      "the in-cluster runner is refused pods, exec, tokens and RBAC writes outside its namespaces, escalation and binding, Secrets and impersonation",
 }
 
 // Fault is one broken property: how it is injected, which specs must go red, and
@@ -77,6 +79,9 @@ type Fault struct {
 	Causes []string
 	// Cluster: the self-test breaks the cluster itself (not INPOD_INJECT).
 	Cluster bool
+	// Job: the self-test runs Filter as the in-cluster Job (make job), where
+	// the runner's specs run, instead of from the host.
+	Job bool
 	// Profile, when set, is the cluster profile the fault needs.
 	Profile string
 	// Slow faults run only when the self-test's LABELS include slow.
@@ -96,6 +101,7 @@ const (
 	DeploymentManagerNoDeploy    = "deployment-manager-no-deployments"
 	MyConfigWithoutResourceNames = "my-config-without-resourcenames"
 	ClusterDNSDown               = "cluster-dns-down"
+	RunnerClusterAdmin           = "runner-bound-to-cluster-admin"
 	EgressToAPIDenied            = "egress-to-api-denied"
 	NoAPIPodAutomounts           = "no-api-pod-automount-dropped"
 	SecurePodAPIServerAudience   = "secure-pod-apiserver-audience"
@@ -151,6 +157,9 @@ var Registry = []Fault{
 	{Name: ClusterDNSDown, Filter: curlRun, Guards: []string{GuardAPIReachable}, Cluster: true,
 		Breaks: "CoreDNS scaled to 0 replicas",
 		Causes: []string{"no DNS answer for the API server's name", "Could not resolve host: kubernetes.default.svc"}},
+	{Name: RunnerClusterAdmin, Filter: "runner", Guards: []string{GuardRunnerConfined}, Cluster: true, Job: true,
+		Breaks: "a ClusterRoleBinding binds the in-cluster runner's ServiceAccount to cluster-admin",
+		Causes: []string{"the runner was allowed to", "the runner may ", "the runner's rules in kube-system include more than"}},
 	{Name: DefaultCanListPods, Filter: rbacRun, Guards: []string{GuardDefaultForbidden},
 		Breaks: "the default ServiceAccount of each method namespace may list pods (RoleBinding to ClusterRole view)",
 		Causes: []string{allowedNot, "\"kind\": \"PodList\"", "the program listed the pods", "says yes; the guide's RBAC says no"}},
@@ -206,7 +215,7 @@ const saTokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 // Unguarded names, by label, why specs carrying it have no fault of their own;
 // the self-test lists them with the reason beside the guarded fraction.
 var Unguarded = map[string]string{
-	"runner":        "checks the in-cluster Job's own ServiceAccount, so it runs only in make job; the self-test drives host-side runs",
+	"runner":        "no fault of its own yet: more permissions leave the declared ClusterRoles' rules and preflight's checks as they are, and Pod Security admission refuses a privileged pod whatever RBAC holds; breaking either means changing manifests/job as the Job applies it",
 	"image-facts":   "checks the curl image's own contents against manifests/images/stand-ins.yaml; breaking it takes another image, which the self-test does not build",
 	"networkpolicy": "needs PROFILE=multi-node with a NetworkPolicy engine, and no fault of its own breaks the policies yet",
 }

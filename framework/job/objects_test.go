@@ -23,3 +23,19 @@ func TestObjectsAreLabelledForTheJob(t *testing.T) {
 		}
 	}
 }
+
+// The reports printed to the results container's log (where exec is refused)
+// come back whole; a cut or missing one is an error.
+func TestParseReportLog(t *testing.T) {
+	log := "@@inpod-file junit.xml\nPHRlc3Rz\nPC8+\n@@inpod-file report.json\nW10=\n"
+	files, err := ParseReportLog(log)
+	if err != nil || string(files["junit.xml"]) != "<tests</>" || string(files["report.json"]) != "[]" {
+		t.Fatalf("got %q, %v", files, err)
+	}
+	if _, err := ParseReportLog("@@inpod-file junit.xml\nPHRlc3Rz\n"); err == nil {
+		t.Error("a log without report.json was accepted")
+	}
+	if _, err := ParseReportLog("@@inpod-file junit.xml\nPHRlc3R\n@@inpod-file report.json\nW10=\n"); err == nil {
+		t.Error("a cut file was accepted")
+	}
+}

@@ -28,7 +28,10 @@ type Input struct {
 	// RemovePermission drops one "verb resource[/sub]" from the runner's
 	// ClusterRoles before they are applied: the self-check that preflight notices.
 	RemovePermission string
-	Log              func(format string, args ...any)
+	// ExcessWarnOnly: a permission the runner must not hold is named, and the
+	// run goes on so that the runner's own specs report it (INPOD_PREFLIGHT=warn).
+	ExcessWarnOnly bool
+	Log            func(format string, args ...any)
 	// Intent, when set, makes the Job verify an intent file (IntentInput).
 	Intent *IntentInput
 	// SystemPodSecurity, when set, replaces the Pod Security level enforced in

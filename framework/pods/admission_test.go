@@ -53,3 +53,19 @@ func TestRefusedOnce(t *testing.T) {
 		t.Errorf("create: %q", c.Once())
 	}
 }
+
+// An exec's refused upgrade is an error with the Status only in its text: it is
+// a refusal too, named the same way.
+func TestAdmissionOfARefusedUpgrade(t *testing.T) {
+	err := Admission("exec into pod n/p", errors.New(`unable to upgrade connection: pods "p" is forbidden: ValidatingAdmissionPolicy 'refuse-exec' with binding 'refuse-exec' denied request: exec into pods is not allowed on this cluster`))
+	var r *Refused
+	if !errors.As(err, &r) || r.By != "ValidatingAdmissionPolicy refuse-exec (binding refuse-exec)" {
+		t.Fatalf("not named: %v", err)
+	}
+	if once := r.Once(); !strings.Contains(once, ": exec into pods is not allowed on this cluster. ") || strings.Contains(once, "unable to upgrade") {
+		t.Errorf("Once() = %q", once)
+	}
+	if err := Admission("exec", errors.New("dial tcp: connection refused")); errors.As(err, &r) {
+		t.Errorf("a connection error became a refusal: %v", err)
+	}
+}

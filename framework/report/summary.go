@@ -289,7 +289,11 @@ func (s Summary) Markdown() string {
 		b.WriteString("\n")
 	}
 	if len(s.ClusterConfig) > 0 {
-		fmt.Fprintf(&b, "**The cluster's own configuration kept %d specs from running** (reported as skipped, not as the guide's result):\n\n", s.NotRun)
+		if s.NotRun > 0 {
+			fmt.Fprintf(&b, "**The cluster's own configuration kept %d specs from running** (reported as skipped, not as the guide's result):\n\n", s.NotRun)
+		} else {
+			b.WriteString("**The cluster's own configuration** (every spec ran despite it):\n\n")
+		}
 		for _, c := range s.ClusterConfig {
 			b.WriteString("- ⛔ " + strings.ReplaceAll(c, "\n", " ") + "\n")
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/inpod/inpod/framework/cluster"
@@ -30,6 +31,29 @@ type Run struct {
 	// Facts is how the cluster is configured where the guide's promises depend on
 	// it (token flags, Pod Security default, nodes), read once at setup.
 	Facts clusterinfo.Facts
+	// execRefused, once set, says why the cluster's admission refuses exec
+	// into pods: commands then run as pods' own commands (pods.ExecWithin).
+	execRefused string
+}
+
+// execMu guards Run.execRefused, set by whichever container first meets the refusal.
+var execMu sync.Mutex
+
+// SetExecRefused records that exec into pods is refused, and why; the first
+// reason stays.
+func (r *Run) SetExecRefused(why string) {
+	execMu.Lock()
+	defer execMu.Unlock()
+	if r.execRefused == "" {
+		r.execRefused = why
+	}
+}
+
+// ExecRefused says why exec into pods is refused on this cluster; "" when it is not.
+func (r *Run) ExecRefused() string {
+	execMu.Lock()
+	defer execMu.Unlock()
+	return r.execRefused
 }
 
 // Labels are the labels every object of this run carries.

@@ -59,6 +59,7 @@ var _ = Describe("Token forensics from inside a pod", Label("projected-token", "
 
 	BeforeAll(func(ctx SpecContext) {
 		ns = fw.Namespace(ctx, "forensics")
+		fw.NeedsExec(needsPodToken)
 		deployPodReader(ctx, fw, ns)
 		pod = fw.RunProbe(ctx, pods.RunProbeInput{Namespace: ns, Name: podName, ServiceAccount: faults.ForensicsAccount(fw.Run, saPodReader), Image: fw.Image("kubectl")})
 		var err error

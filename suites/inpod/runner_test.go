@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/rbac"
@@ -34,7 +36,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 
 	for _, ns := range []string{"kube-system", "default"} {
-		It("is refused in "+ns+" with 403 Forbidden naming itself: create a pod, exec into a pod, request a ServiceAccount token, create a Role, create a RoleBinding", func(ctx SpecContext) {
+		It("is refused in "+ns+" with 403 Forbidden naming itself: create a pod, exec into a pod, request a ServiceAccount token, create a Role, create a RoleBinding", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
 			cs := fw.Proxy.Clientset()
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "inpod-runner-attempt"},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: fw.Image("curl")}}}}
@@ -60,18 +62,18 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 		})
 	}
 
-	It("may not escalate or bind even in its own namespaces: a RoleBinding to ClusterRole admin and a Role reading Secrets are refused", func(ctx SpecContext) {
+	It("may not escalate or bind even in its own namespaces: a RoleBinding to ClusterRole admin and a Role reading Secrets are refused", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
 		ns := job.WorkspaceNamespaces()[0]
 		cs := fw.Proxy.Clientset()
 		_, err := cs.RbacV1().RoleBindings(ns).Create(ctx, bindRunner("admin"), dry)
-		Expect(err).To(beEscalationRefused())
+		Expect(err).To(beEscalationRefused("bind ClusterRole admin in " + ns))
 		role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "inpod-secret-reader"},
 			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}}}
 		_, err = cs.RbacV1().Roles(ns).Create(ctx, role, dry)
-		Expect(err).To(beEscalationRefused())
+		Expect(err).To(beEscalationRefused("create a Role reading Secrets in " + ns))
 	})
 
-	It("is refused creating a ClusterRoleBinding to cluster-admin", func(ctx SpecContext) {
+	It("is refused creating a ClusterRoleBinding to cluster-admin", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
 		crb := &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: fw.Name("escalation-attempt"), Labels: fw.Labels()},
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
@@ -81,7 +83,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 		Expect(err).To(beRefused("create", "clusterrolebindings", rbacv1.GroupName, ""))
 	})
 
-	It("cannot read Secrets, impersonate, escalate, bind, or write outside its namespaces (access reviews)", func(ctx SpecContext) {
+	It("cannot read Secrets, impersonate, escalate, bind, or write outside its namespaces (access reviews)", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
 		for _, p := range job.Forbidden {
 			ok, err := rbac.CanI(ctx, fw.Proxy.Clientset(), p)
 			Expect(err).NotTo(HaveOccurred())
@@ -89,7 +91,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 		}
 	})
 
-	It("lists in kube-system (kubectl auth can-i --list) only reviews, by-name reads of manifests/job's RBAC, and what every ServiceAccount holds", func(ctx SpecContext) {
+	It("lists in kube-system (kubectl auth can-i --list) only reviews, by-name reads of manifests/job's RBAC, and what every ServiceAccount holds", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
 		cs := fw.Proxy.Clientset()
 		rules, err := rbac.Rules(ctx, cs, "kube-system")
 		Expect(err).NotTo(HaveOccurred())
@@ -161,27 +163,25 @@ func bindRunner(clusterRole string) *rbacv1.RoleBinding {
 // namespace (or the cluster scope).
 func beRefused(verb, resource, group, ns string) types.GomegaMatcher {
 	want := fmt.Sprintf("User %q cannot %s resource %q in API group %q", job.RunnerUser, verb, resource, group)
-	if ns == "" {
-		want += " at the cluster scope"
-	} else {
+	where := "at the cluster scope"
+	if ns != "" {
+		where = "in " + ns
 		want += fmt.Sprintf(" in the namespace %q", ns)
+	} else {
+		want += " at the cluster scope"
 	}
-	return SatisfyAll(
-		WithTransform(apierrors.IsForbidden, BeTrue()),
-		WithTransform(apierrors.ReasonForError, Equal(metav1.StatusReasonForbidden)),
-		WithTransform(func(err error) string { return err.Error() }, ContainSubstring(want)),
-	)
+	return gcustom.MakeMatcher(func(err error) (bool, error) {
+		return apierrors.IsForbidden(err) && apierrors.ReasonForError(err) == metav1.StatusReasonForbidden && strings.Contains(err.Error(), want), nil
+	}).WithTemplate(fmt.Sprintf("{{if .Actual}}the runner got {{.Actual}}{{else}}the runner was allowed to %s %s %s{{end}}; want 403 Forbidden: %s", verb, resource, where, want))
 }
 
 // beEscalationRefused matches RBAC's escalation check: 403 naming the runner
 // as attempting to grant what it does not hold.
-func beEscalationRefused() types.GomegaMatcher {
-	return SatisfyAll(
-		WithTransform(apierrors.IsForbidden, BeTrue()),
-		WithTransform(func(err error) string { return err.Error() }, SatisfyAll(
-			ContainSubstring(fmt.Sprintf("user %q", job.RunnerUser)),
-			ContainSubstring("is attempting to grant RBAC permissions not currently held"))),
-	)
+func beEscalationRefused(what string) types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(err error) (bool, error) {
+		return apierrors.IsForbidden(err) && strings.Contains(err.Error(), fmt.Sprintf("user %q", job.RunnerUser)) &&
+			strings.Contains(err.Error(), "is attempting to grant RBAC permissions not currently held"), nil
+	}).WithTemplate("{{if .Actual}}the runner got {{.Actual}}{{else}}the runner was allowed to " + what + "{{end}}; want RBAC's 403: attempting to grant RBAC permissions not currently held")
 }
 
 // heldByAnyServiceAccount asks whether a ServiceAccount bound to nothing (one

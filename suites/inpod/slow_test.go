@@ -110,6 +110,7 @@ var _ = Describe("A 600 s projected token over its lifetime, from inside the pod
 
 	BeforeAll(func(ctx SpecContext) {
 		ns = fw.Namespace(ctx, "rotation")
+		fw.NeedsExec("watches one long-lived client inside the probe pod for an hour, and follows that pod's token as the kubelet rotates it")
 		want = shortestTokenSeconds
 		if granted, err := fw.Facts.APIServer.Granted(shortestTokenSeconds); err == nil {
 			want = granted

@@ -26,6 +26,15 @@ func readFile(ctx SpecContext, fw *fixture.Framework, ns, pod, path string) stri
 	return res.Stdout
 }
 
+// needsPodToken is why a spec that compares a token's pod claims with the
+// probe pod cannot run on the log path (fixture.NeedsExec).
+const needsPodToken = "compares the pod name and uid the probe pod's own token is bound to with that pod; a pod of its own that runs the command holds a token bound to itself"
+
+// usesPodToken is why a spec that sends a token read from a probe pod cannot
+// run on the log path: that token is bound to the pod that read it, deleted
+// once it has, and a refusal would prove nothing about the audience.
+const usesPodToken = "sends a token read from the probe pod; on the log path that token is bound to the pod that read it, deleted once it has, so a 401 would not be the audience's"
+
 var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"), Ordered, ContinueOnFailure, func() {
 	fw := newFramework()
 	var ns string
@@ -50,6 +59,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("has a mounted token that TokenReview authenticates as system:serviceaccount:<ns>:default, bound to the pod", Label(faults.GuardMountedToken), func(ctx SpecContext) {
+		fw.NeedsExec(needsPodToken)
 		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		st, err := tokens.Review(ctx, fw.Proxy.Clientset(), readFile(ctx, fw, ns, pod, saTokenDir+"/token"))
@@ -61,6 +71,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("gives the guide's secure-pod a projected token with aud [api], exp − iat = 3600, the ServiceAccount as sub, bound to the pod", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
+		fw.NeedsExec(needsPodToken)
 		p, err := fw.Proxy.Clientset().CoreV1().Pods(ns).Get(ctx, "secure-pod", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		c, err := tokens.Decode(readFile(ctx, fw, ns, "secure-pod", "/var/run/secrets/tokens/token"))
@@ -74,6 +85,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("answers 401 Unauthorized, not 403, when the secure-pod's audience-bound token is used against the API server", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
+		fw.NeedsExec(usesPodToken)
 		res, err := pods.Exec(ctx, fw.Run, ns, "secure-pod", "sh", "-c",
 			`curl -sS --max-time 20 --cacert `+saTokenDir+`/ca.crt -H "Authorization: Bearer $(cat /var/run/secrets/tokens/token)" -w '\n%{http_code}' https://kubernetes.default.svc/api/v1/namespaces/`+ns+`/pods`)
 		Expect(err).NotTo(HaveOccurred())
@@ -81,6 +93,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("authenticates the secure-pod's token in a TokenReview for audience api, and not for the API server's audience", Label(faults.GuardProjectedAudience), func(ctx SpecContext) {
+		fw.NeedsExec(usesPodToken)
 		tok := readFile(ctx, fw, ns, "secure-pod", "/var/run/secrets/tokens/token")
 		st, err := tokens.Review(ctx, fw.Proxy.Clientset(), tok, "api")
 		Expect(err).NotTo(HaveOccurred())
@@ -144,6 +157,7 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 	})
 
 	It("stops honouring a pod's mounted token once the pod is deleted, and a new pod of the same name does not revive it", Label(faults.GuardBoundToken), func(ctx SpecContext) {
+		fw.NeedsExec("reads the token of a pod and then deletes that pod; a pod of its own holds a token bound to itself, dead when it ends")
 		const victim = "bound-token"
 		_, err := pods.RunProbe(ctx, fw.Run, pods.RunProbeInput{Namespace: ns, Name: victim, Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())

@@ -17,6 +17,9 @@ import (
 
 // The guide's "Troubleshooting" section, its commands typed as it writes them,
 // run with the project's kubectl (run.KubectlBinary) against the run's cluster.
+// guideExec is why the guide's kubectl exec steps cannot run on the log path.
+const guideExec = "is the guide's own kubectl exec command, which the cluster refuses"
+
 var _ = Describe("The guide's troubleshooting commands, run with kubectl as the guide writes them", Label("troubleshooting", "method:kubectl"), Ordered, ContinueOnFailure, func() {
 	fw := newFramework()
 	var ns string
@@ -49,6 +52,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 	})
 
 	It("lists token, ca.crt and namespace with kubectl exec my-pod -- ls -la /var/run/secrets/kubernetes.io/serviceaccount/", Label(faults.GuardTroubleshooting), func(ctx SpecContext) {
+		fw.NeedsExec(guideExec)
 		res := kubectl(ctx, "exec", myPod, "-n", ns, "--", "ls", "-la", "/var/run/secrets/kubernetes.io/serviceaccount/")
 		Expect(res.ExitCode).To(BeZero(), "my-pod's token directory: %s: %s", res.Command, res.Stderr)
 		for _, f := range []string{"token", "ca.crt", "namespace"} {
@@ -57,6 +61,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 	})
 
 	It("shows \"Token Not Found\" for a pod with automount off: ls exits non-zero with No such file or directory", Label(faults.GuardTroubleshooting), func(ctx SpecContext) {
+		fw.NeedsExec(guideExec)
 		res := kubectl(ctx, "exec", noAPIPod, "-n", ns, "--", "ls", "-la", "/var/run/secrets/kubernetes.io/serviceaccount/")
 		Expect(res.ExitCode).NotTo(BeZero(), "no-api-pod's token directory exists: %s listed:\n%s", res.Command, res.Stdout)
 		Expect(res.Stderr).To(ContainSubstring("No such file or directory"))
@@ -72,6 +77,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 	})
 
 	It("resolves kubernetes.default.svc to the kubernetes Service's cluster IP with kubectl exec -- nslookup (completed by the pod's svc search domain: busybox's nslookup applies no search list)", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
+		fw.NeedsExec(guideExec)
 		svc, err := fw.Proxy.Clientset().CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		conf := kubectl(ctx, "exec", dnsPod, "-n", ns, "--", "cat", "/etc/resolv.conf")
@@ -85,6 +91,7 @@ var _ = Describe("The guide's troubleshooting commands, run with kubectl as the 
 	})
 
 	It("gets ok from kubectl exec my-pod -- curl -k https://kubernetes.default.svc/healthz", Label(faults.GuardAPIReachable), func(ctx SpecContext) {
+		fw.NeedsExec(guideExec)
 		res := kubectl(ctx, "exec", myPod, "-n", ns, "--", "curl", "-sSk", "--max-time", "10", "-w", `\n%{http_code}`, "https://kubernetes.default.svc/healthz")
 		Expect(res.ExitCode).To(BeZero(), "%s got no HTTP answer: %s", res.Command, res.Stderr)
 		skipIfAnonymousOff("/healthz", res.Stdout)

@@ -63,6 +63,9 @@ func got(o access.Outcome) string {
 	if o.AuthorizedAbsent() {
 		return "allowed — no such object (404 after authorization; does the intent name it right?)"
 	}
+	if why := access.Evidence(o); o.Allowed() && why != "" {
+		return o.Cell() + " — no evidence in the body: " + why
+	}
 	return o.Cell()
 }
 
@@ -143,6 +146,9 @@ func describeAccount(a intent.Account) {
 				optIn = ptr.To(true)
 				AddReportEntry(report.ProbeTokenEntry, fmt.Sprintf("ServiceAccount %s/%s sets automountServiceAccountToken: false; its probe pods opt in on the pod (automountServiceAccountToken: true), as its own workloads must", a.Namespace, a.Name))
 			}
+			// The account's namespace is the workload's, not the run's own:
+			// ask its admission about probe pods and exec here (fixture.Admitted).
+			fw.Admitted(ctx, a.Namespace)
 			var list []*corev1.Pod
 			for _, m := range methods() {
 				p := pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: a.Namespace, Name: fw.Name("verify", a.Name, m.Name()),

@@ -70,6 +70,7 @@ func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, ex
 		ReportDir:        cfg.ReportDir,
 		Timeout:          timeout,
 		RemovePermission: config.Env("JOB_REMOVE_PERMISSION"),
+		ExcessWarnOnly:   cfg.Preflight == "warn",
 		Log:              say,
 	}, r, nil
 }

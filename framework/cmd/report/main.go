@@ -1,11 +1,16 @@
 // Command report turns Ginkgo's JSON report into summary.md and summary.html,
 // and appends the Markdown to $GITHUB_STEP_SUMMARY when it is set.
 //
-//	report REPORT_DIR   (reads REPORT_DIR/report.json)
+//	report [-incomplete-exit N] REPORT_DIR   (reads REPORT_DIR/report.json)
+//
+// With -incomplete-exit, an INCOMPLETE verdict (specs not run because of the
+// cluster's own configuration) exits N: Ginkgo exits 0 when specs are skipped,
+// so a run that could not check everything would otherwise look green.
 package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"github.com/inpod/inpod/framework/config"
 	"os"
@@ -18,9 +23,11 @@ import (
 )
 
 func main() {
+	incompleteExit := flag.Int("incomplete-exit", 0, "exit with this code when the verdict is INCOMPLETE (0: exit 0)")
+	flag.Parse()
 	dir := "reports"
-	if len(os.Args) > 1 {
-		dir = os.Args[1]
+	if flag.NArg() > 0 {
+		dir = flag.Arg(0)
 	}
 	reports, err := load(dir)
 	if err != nil {
@@ -44,6 +51,10 @@ func main() {
 	fmt.Fprintf(os.Stderr, "report: %s/summary.md and %s/summary.html written\n", dir, dir)
 	// The closing line CI systems read.
 	fmt.Printf("inpod: %s — %s\n", s.Verdict(), s.Counts())
+	if s.Verdict() == "INCOMPLETE" && *incompleteExit != 0 {
+		fmt.Fprintf(os.Stderr, "report: INCOMPLETE — %d specs were not run because of the cluster's configuration (top of %s/summary.md); exit %d\n", s.NotRun, dir, *incompleteExit)
+		os.Exit(*incompleteExit)
+	}
 }
 
 func load(dir string) ([]types.Report, error) {

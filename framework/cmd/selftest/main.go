@@ -18,19 +18,22 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inpod/inpod/framework/config"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
+	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
+	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/selftest"
 )
 
@@ -82,7 +85,7 @@ func main() {
 		b, ok := baselines[f.Filter]
 		if !ok {
 			fmt.Fprintf(os.Stderr, "selftest: baseline, no fault (labels %q)\n", f.Filter)
-			b = runSuite(ctx, ginkgo, bin, out, "baseline-"+slug(f.Filter), f.Filter, "")
+			b = runSuite(ctx, ginkgo, bin, out, "baseline-"+slug(f.Filter), f, "")
 			baselines[f.Filter] = b
 			okB, bad := b.Green()
 			fmt.Fprintf(os.Stderr, "selftest: baseline %q: %d specs, green %v %v\n", f.Filter, len(b.Order), okB, bad)
@@ -150,7 +153,8 @@ func coverage(ctx context.Context, ginkgo, bin, out string) selftest.Coverage {
 	return selftest.Cover(all)
 }
 
-func runSuite(ctx context.Context, ginkgo, bin, out, name, filter, inject string) *selftest.Run {
+func runSuite(ctx context.Context, ginkgo, bin, out, name string, f faults.Fault, inject string) *selftest.Run {
+	filter := f.Filter
 	var env []string
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "INPOD_INJECT=") && !strings.HasPrefix(e, "REPORT_DIR=") {
@@ -170,6 +174,14 @@ func runSuite(ctx context.Context, ginkgo, bin, out, name, filter, inject string
 	}
 	cmd := exec.CommandContext(ctx, ginkgo, "run", "--label-filter="+filter, "--json-report=report.json",
 		"--output-dir="+dir, "--silence-skips", "--timeout=40m", "--procs="+config.EnvOr("SELFTEST_PROCS", "1"), target)
+	if f.Job {
+		// The runner's specs run only inside the cluster: the suite as the
+		// in-cluster Job (make job), its report copied back into dir.
+		cmd = exec.CommandContext(ctx, "go", "run", "./framework/cmd/inpodctl", "job")
+		// preflight would stop a runner holding too much before its specs
+		// could say so: warn, in the baseline too.
+		env = append(env, "LABELS="+filter, "INPOD_PREFLIGHT=warn")
+	}
 	cmd.Env = env
 	log, _ := os.Create(filepath.Join(dir, "ginkgo.log"))
 	cmd.Stdout, cmd.Stderr = log, log
@@ -202,14 +214,35 @@ func runFault(ctx context.Context, cs kubernetes.Interface, ginkgo, bin, out str
 			}
 		}()
 	}
-	return selftest.Judge(f, base, runSuite(ctx, ginkgo, bin, out, f.Name, f.Filter, inject))
+	return selftest.Judge(f, base, runSuite(ctx, ginkgo, bin, out, f.Name, f, inject))
 }
 
 // clusterFaults break the cluster itself; each returns how to undo it.
 var clusterFaults = map[string]func(context.Context, kubernetes.Interface) (func() error, error){
+	faults.RunnerClusterAdmin: bindRunnerClusterAdmin,
 	faults.ClusterDNSDown: func(ctx context.Context, cs kubernetes.Interface) (func() error, error) {
 		return scaleCoreDNS(ctx, cs, 0)
 	},
+}
+
+// bindRunnerClusterAdmin binds the in-cluster runner's ServiceAccount (which the
+// Job creates) to cluster-admin, by name: the binding holds before it exists.
+func bindRunnerClusterAdmin(ctx context.Context, cs kubernetes.Interface) (func() error, error) {
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "inpod-selftest-runner-cluster-admin", Labels: map[string]string{"app.kubernetes.io/managed-by": "inpod-selftest"}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("bind the runner to cluster-admin: %w", err)
+	}
+	return func() error {
+		err := cs.RbacV1().ClusterRoleBindings().Delete(context.WithoutCancel(ctx), crb.Name, metav1.DeleteOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}, nil
 }
 
 func scaleCoreDNS(ctx context.Context, cs kubernetes.Interface, n int32) (func() error, error) {

@@ -17,9 +17,13 @@
 //	inpod-request loop-static PATH SECONDS the same with a client that reads the token
 //	                                       once and never again (a self-test fault: a
 //	                                       client that ignores rotation)
+//	inpod-request framed COMMAND [ARG...]  run COMMAND, then print its stdout, stderr
+//	                                       and exit code framed: one command reported
+//	                                       through the pod's log where exec is refused
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -28,6 +32,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"sync"
@@ -50,6 +55,9 @@ type outcome struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "framed" {
+		os.Exit(framed(os.Args[2:]))
+	}
 	if len(os.Args) == 2 && os.Args[1] == "sleep" {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
@@ -220,4 +228,26 @@ func clip(s string) string {
 		return s[:1<<20]
 	}
 	return s
+}
+
+// framed runs args as a command of its own and prints its stdout, then its
+// stderr and its exit code, each after a marker line: how a pod whose exec is
+// refused reports one command through its log, where both streams are one
+// (the marker lines are inpod's pods.LogFrame).
+func framed(args []string) int {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	rc := 0
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			fmt.Fprintf(&stderr, "%v\n", err)
+			rc = 127
+		} else {
+			rc = exit.ExitCode()
+		}
+	}
+	fmt.Printf("%s\n@@inpod-log-stderr\n%s\n@@inpod-log-exit %d\n", stdout.String(), stderr.String(), rc)
+	return 0
 }
