@@ -259,3 +259,24 @@ func TestParseKubectlFirst(t *testing.T) {
 	res.Stderr = kubectlLog("GET", "/api?timeout=32s", "200 OK") + kubectlLog("GET", "/api/v1/namespaces/n/pods?limit=500", "401 Unauthorized") + "error: You must be logged in to the server (Unauthorized)\n"
 	g.Expect(ParseKubectlFirst(q, res).Observed).To(gomega.ContainSubstring("/api/v1/namespaces/n/pods?limit=500 → 401"))
 }
+
+// An update that creates (201) is allowed; kubectl's 422 is Invalid from its
+// words about the Status; a request kubectl did not send alone is said so.
+func TestControllerVerbOutcomes(t *testing.T) {
+	g := gomega.NewWithT(t)
+	upd := rbac.Request{Verb: "update", Group: "coordination.k8s.io", Resource: "leases", Namespace: "n", Name: "l", DryRun: true}
+	g.Expect(Outcome{Request: upd, Code: 201}.Allowed()).To(gomega.BeTrue())
+	g.Expect(Outcome{Request: rbac.Request{Verb: "get", Resource: "pods", Name: "p"}, Code: 201}.Allowed()).To(gomega.BeFalse())
+	ev := rbac.Request{Verb: "create", Resource: "events", Namespace: "n", DryRun: true}
+	o := ParseKubectl(ev, pods.ExecResult{ExitCode: 1, Stderr: kubectlLog("POST", "/api/v1/namespaces/n/events?dryRun=All&fieldManager=kubectl-create", "422 Unprocessable Entity") +
+		`The Event "inpod-x" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace` + "\n"})
+	g.Expect(o.AuthorizedInvalid()).To(gomega.BeTrue(), o.String())
+	patch := rbac.Request{Verb: "patch", Group: "coordination.k8s.io", Resource: "leases", Namespace: "n", Name: "l", DryRun: true}
+	o = ParseKubectl(patch, pods.ExecResult{ExitCode: 1, Stderr: kubectlLog("GET", "/apis/coordination.k8s.io/v1/namespaces/n/leases/l", "404 Not Found") +
+		`Error from server (NotFound): leases.coordination.k8s.io "l" not found` + "\n"})
+	why, ok := NotSentAlone(o)
+	g.Expect(ok).To(gomega.BeTrue())
+	g.Expect(why).To(gomega.ContainSubstring("its earlier GET /apis/coordination.k8s.io/v1/namespaces/n/leases/l answered 404"))
+	_, ok = NotSentAlone(Outcome{Method: "curl", Request: patch, Code: 404})
+	g.Expect(ok).To(gomega.BeFalse())
+}

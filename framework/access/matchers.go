@@ -96,7 +96,7 @@ func (m allowedMatcher) Match(actual any) (bool, error) {
 	if o.Allowed() {
 		return !m.evidence || Evidence(o) == "", nil
 	}
-	return m.absent && o.AuthorizedAbsent(), nil
+	return m.absent && (o.AuthorizedAbsent() || o.AuthorizedInvalid()), nil
 }
 
 func (m allowedMatcher) FailureMessage(actual any) string {
@@ -117,13 +117,17 @@ func (m allowedMatcher) want(q rbac.Request) string {
 	if m.absent && q.Name != "" {
 		w += fmt.Sprintf(", or 404 NotFound for %q after authorization", q.Name)
 	}
+	if m.absent && (q.Verb == "create" || q.Verb == "update") {
+		w += ", or 422 Invalid for inpod's minimal object after authorization"
+	}
 	return w + ")"
 }
 
 // BeAllowedOrAbsent is what an intent's "may" means: the verb's success status
 // with a body that shows it (Evidence), or for a named object a 404 after
 // authorization (Outcome.AuthorizedAbsent) — the authorizer allowed it and
-// the object does not exist.
+// the object does not exist — or for a create or update a 422 from validation
+// of inpod's minimal object (Outcome.AuthorizedInvalid).
 func BeAllowedOrAbsent() types.GomegaMatcher {
 	return allowedMatcher{absent: true, evidence: true}
 }

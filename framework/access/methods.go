@@ -287,6 +287,14 @@ func KubectlCommand(q rbac.Request) string {
 		// kubectl get -w never ends by itself; the watch request it makes, with
 		// the server ending the stream after a second.
 		return "kubectl get --raw '" + q.URL() + "'"
+	case q.Verb == "deletecollection":
+		// kubectl delete --all lists, then deletes one by one: the one
+		// request, sent raw
+		return "kubectl delete --raw '" + q.URL() + "'"
+	case q.Verb == "create" && q.Name == "" && strings.HasSuffix(q.Resource, "reviews"):
+		// an access review has no name for -o name, and kubectl create prints
+		// nothing of its answer: the POST, raw, prints the review's status
+		return "echo '" + body + "' | kubectl create --raw '" + q.URL() + "' -f -"
 	case q.Verb == "get" && q.Subresource == "log":
 		return "kubectl logs " + q.Name + ns
 	case q.Verb == "list":
@@ -323,6 +331,7 @@ var (
 	logLine      = regexp.MustCompile(`^[IWE]\d{4} \d\d:\d\d:\d\d`)
 	serverErr    = regexp.MustCompile(`(?i)error from server \((\w+)\): (.*)`)
 	authErr      = regexp.MustCompile(`error: You must be logged in to the server \((\w+)\)`)
+	invalidErr   = regexp.MustCompile(`The \w+ "[^"]*" is invalid: .*`)
 )
 
 // ParseKubectl takes q's status from kubectl's -v=6 log: the last response to
@@ -345,6 +354,10 @@ func ParseKubectl(q rbac.Request, res pods.ExecResult) Outcome {
 			o.Code = r.code
 			o.Observed = fmt.Sprintf("kubectl -v=6 logged %s %s → %d", r.method, r.path(), r.code)
 		}
+	}
+	if m := invalidErr.FindStringSubmatch(stderr); o.Code == 422 && o.Reason == "" && m != nil {
+		// kubectl words a 422's Status as "The Kind "name" is invalid: …"
+		o.Reason, o.Message = "Invalid", strings.TrimSpace(m[0])
 	}
 	if o.Code != 0 {
 		if q.DryRun && q.Verb == "delete" && o.Code == q.SuccessCode() && !strings.Contains(res.Stdout, "(server dry run)") {

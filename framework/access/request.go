@@ -32,7 +32,21 @@ type Outcome struct {
 
 // Allowed reports the verb's success status (Request.SuccessCode) and nothing
 // else: not another 2xx, not a 404 that RBAC let through.
-func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code == o.Request.SuccessCode() }
+// An update may also answer 201: kinds that create on update (leases,
+// ConfigMaps… with AllowCreateOnUpdate) create the object it names when absent.
+func (o Outcome) Allowed() bool {
+	return o.ConnError == "" && (o.Code == o.Request.SuccessCode() || (o.Request.Verb == "update" && o.Code == 201))
+}
+
+// NotSentAlone says, when kubectl did not send the request because an earlier
+// one it makes first was answered otherwise (kubectl patch and logs read the
+// object first), what happened instead; ok is false otherwise.
+func NotSentAlone(o Outcome) (why string, ok bool) {
+	if o.Method == "kubectl" && strings.HasPrefix(o.Unobserved, "kubectl did not send ") {
+		return o.Unobserved, true
+	}
+	return "", false
+}
 
 // AuthorizedAbsent reports a 404 NotFound for the named object itself: the
 // authorizer let the request through (a refusal is 403, before any lookup) and
@@ -41,6 +55,14 @@ func (o Outcome) Allowed() bool { return o.ConnError == "" && o.Code == o.Reques
 func (o Outcome) AuthorizedAbsent() bool {
 	return o.ConnError == "" && o.Unobserved == "" && o.Code == 404 && o.Reason == "NotFound" && o.Request.Name != "" &&
 		strings.Contains(o.Message, fmt.Sprintf("%q not found", o.Request.Name))
+}
+
+// AuthorizedInvalid reports a 422 Invalid to a create or update: validation,
+// which comes after authorization, refused the minimal object an intent's write
+// sends (intent.Resolver) — the authorizer let it through.
+func (o Outcome) AuthorizedInvalid() bool {
+	return o.ConnError == "" && o.Unobserved == "" && o.Code == 422 && o.Reason == "Invalid" &&
+		(o.Request.Verb == "create" || o.Request.Verb == "update")
 }
 
 // Cell is the outcome in a few words, for a matrix cell: "200", "403 Forbidden",

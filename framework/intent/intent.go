@@ -29,11 +29,17 @@ const (
 )
 
 // Verbs an intent may name: the ones every client makes as one request. Writes
-// are sent with dryRun=All, so an allowed one changes nothing.
-// (kubectl patch reads the object before it patches, so patch is not one.) A
-// watch is sent as a watch request the server ends after a second
-// (rbac.WatchQuery): its 200 is observed, then the stream closes.
-var Verbs = []string{"get", "list", "watch", "create", "delete"}
+// are sent with dryRun=All, so an allowed one changes nothing: create and
+// update with a minimal object of the kind, patch with an empty merge patch,
+// delete and deletecollection with no body. A watch is sent as a watch request
+// the server ends after a second (rbac.WatchQuery): its 200 is observed, then
+// the stream closes. Where kubectl cannot send the one request alone
+// (deletecollection: kubectl delete --all deletes one by one), it sends it
+// with --raw.
+var Verbs = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+
+// named: the verbs that act on one object, by name.
+var named = []string{"get", "update", "patch", "delete"}
 
 // File is a parsed intent file.
 type File struct {
@@ -256,15 +262,14 @@ func (p parser) request(n *yaml.Node, at string) (Entry, error) {
 	if strings.ContainsAny(q.Resource, "/.") || strings.ToLower(q.Resource) != q.Resource {
 		return Entry{}, p.errf(m["resource"], join(at, "resource"), "%q: want the lower-case plural (pods), group and subresource in their own fields", q.Resource)
 	}
-	if q.Name != "" && (q.Verb == "list" || q.Verb == "watch" || q.Verb == "create") {
+	if q.Name != "" && !slices.Contains(named, q.Verb) {
 		return Entry{}, p.errf(m["name"], join(at, "name"), "a %s request names no object", q.Verb)
 	}
-	if q.Name == "" && (q.Verb == "get" || q.Verb == "delete") {
+	if q.Name == "" && slices.Contains(named, q.Verb) {
 		return Entry{}, p.errf(n, join(at, "name"), "required for %s", q.Verb)
 	}
-	if q.Namespace == ClusterWide && q.Verb != "list" && q.Verb != "get" && q.Verb != "watch" {
-		return Entry{}, p.errf(m["namespace"], join(at, "namespace"), "cluster-wide %s is not checked (cluster-wide: get, list or watch)", q.Verb)
-	}
+	// Whether the resource is cluster-scoped (a cluster-wide create, update,
+	// delete) is the API server's to say: the Resolver asks discovery.
 	return q, nil
 }
 

@@ -3,6 +3,12 @@ package intent
 import (
 	"strings"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	clienttesting "k8s.io/client-go/testing"
+
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 const good = `apiVersion: inpod.io/v1alpha1
@@ -99,4 +105,79 @@ func TestParseWatch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "a watch request names no object") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("a named watch: %v", err)
 	}
+}
+
+// What real controllers' RBAC grants can be declared: update, patch,
+// deletecollection, and cluster-scoped creates; a verb's name rule holds.
+func TestParseControllerVerbs(t *testing.T) {
+	ok := "apiVersion: inpod.io/v1alpha1\nkind: AccessIntent\naccounts:\n- serviceAccount: ops/ctl\n  allow:\n" +
+		"  - {verb: update, resource: configmaps, name: lease}\n" +
+		"  - {verb: patch, group: apps, resource: deployments, name: web}\n" +
+		"  - {verb: deletecollection, resource: events}\n" +
+		"  - {verb: create, group: authentication.k8s.io, resource: tokenreviews, namespace: cluster-wide}\n"
+	f, err := Parse("c.yaml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.Accounts[0].Allow); got != 4 {
+		t.Fatalf("%d requests", got)
+	}
+	for edit, want := range map[string]string{
+		"{verb: update, resource: configmaps}":                "required for update",
+		"{verb: deletecollection, resource: events, name: e}": "a deletecollection request names no object",
+	} {
+		bad := strings.Replace(ok, "  - {verb: update, resource: configmaps, name: lease}\n", "  - "+edit+"\n", 1)
+		if _, err := Parse("c.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", edit, err, want)
+		}
+	}
+}
+
+// The Resolver sends each verb's one request: the body it needs, dryRun on
+// writes but not on reviews, and the scope discovery says the resource has.
+func TestResolver(t *testing.T) {
+	d := preferred{&fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{}}}
+	d.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "configmaps", Kind: "ConfigMap", Namespaced: true}, {Name: "namespaces", Kind: "Namespace"}}},
+		{GroupVersion: "authentication.k8s.io/v1", APIResources: []metav1.APIResource{{Name: "tokenreviews", Kind: "TokenReview"}}},
+	}
+	r := &Resolver{Discovery: d, ObjectName: "inpod-x"}
+	entry := func(verb, res, group, name, ns string) Entry {
+		return Entry{Request: rbac.Request{Verb: verb, Resource: res, Group: group, Name: name, Namespace: ns}}
+	}
+	for _, c := range []struct {
+		e      Entry
+		body   string
+		dryRun bool
+		err    string
+	}{
+		{e: entry("create", "configmaps", "", "", ""), body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"inpod-x"}}`, dryRun: true},
+		{e: entry("update", "configmaps", "", "lease", ""), body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"lease"}}`, dryRun: true},
+		{e: entry("patch", "configmaps", "", "lease", ""), body: `{}`, dryRun: true},
+		{e: entry("deletecollection", "configmaps", "", "", ""), dryRun: true},
+		{e: entry("create", "tokenreviews", "authentication.k8s.io", "", ClusterWide), body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"inpod-not-a-token"}}`},
+		{e: entry("delete", "namespaces", "", "gone", ClusterWide), dryRun: true},
+		{e: entry("create", "configmaps", "", "", ClusterWide), err: "configmaps is namespaced: a cluster-wide create has no URL"},
+		{e: entry("get", "namespaces", "", "ops", ""), err: "namespaces is cluster-scoped: write namespace: cluster-wide"},
+		{e: entry("get", "widgets", "", "w", ""), err: `serves no resource "widgets"`},
+	} {
+		q, err := r.Request("ops", c.e)
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: err %v, want %q", c.e.Request, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", c.e.Request, err)
+		case q.Body != c.body || q.DryRun != c.dryRun:
+			t.Errorf("%s: body %s dryRun %v, want %s %v", c.e.Request, q.Body, q.DryRun, c.body, c.dryRun)
+		}
+	}
+}
+
+// preferred is a fake discovery whose preferred resources are its Resources.
+type preferred struct{ *fakediscovery.FakeDiscovery }
+
+func (p preferred) ServerPreferredResources() ([]*metav1.APIResourceList, error) {
+	return p.Resources, nil
 }

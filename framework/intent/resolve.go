@@ -13,44 +13,85 @@ import (
 
 // Resolver turns intended requests into requests the clients send: the group's
 // preferred version from discovery, writes with dryRun=All (an allowed write
-// changes nothing, and an intent's requests do not depend on one another), and
-// for create a minimal object of the resource's kind named ObjectName.
+// changes nothing, and an intent's requests do not depend on one another), for
+// create and update a minimal object of the resource's kind (named ObjectName,
+// or the object's name), for patch an empty merge patch. Access reviews, which
+// store nothing, are sent as real reviews about nobody (reviewBodies).
 type Resolver struct {
 	Discovery  discovery.DiscoveryInterface
 	ObjectName string
 
 	once  sync.Once
-	found map[string]schema.GroupVersionKind // group/resource →
+	found map[string]resource // group/resource →
 	err   error
+}
+
+type resource struct {
+	gvk        schema.GroupVersionKind
+	namespaced bool
+}
+
+// reviewBodies are the specs of the access reviews an intent may create: a
+// TokenReview of a token that is none, and reviews asking about a user that
+// does not exist. The API server answers each 201 with its verdict.
+var reviewBodies = map[string]map[string]any{
+	"authentication.k8s.io/tokenreviews":            {"token": "inpod-not-a-token"},
+	"authorization.k8s.io/subjectaccessreviews":     {"user": "inpod-nobody", "resourceAttributes": map[string]string{"verb": "get", "resource": "pods"}},
+	"authorization.k8s.io/selfsubjectaccessreviews": {"resourceAttributes": map[string]string{"verb": "get", "resource": "pods"}},
+	"authorization.k8s.io/selfsubjectrulesreviews":  {"namespace": "default"},
+	"authentication.k8s.io/selfsubjectreviews":      {},
+}
+
+// IsReview says whether q creates an access review (reviewBodies).
+func IsReview(q rbac.Request) bool {
+	_, ok := reviewBodies[q.Group+"/"+q.Resource]
+	return ok && q.Verb == "create"
 }
 
 // Request is e as an account of namespace ns sends it.
 func (r *Resolver) Request(ns string, e Entry) (rbac.Request, error) {
 	q := e.For(ns)
 	out := q
-	out.DryRun = q.Verb != "get" && q.Verb != "list"
-	gvk, err := r.lookup(q.Group, q.Resource)
+	out.DryRun = q.Verb != "get" && q.Verb != "list" && q.Verb != "watch" && !IsReview(q)
+	res, err := r.lookup(q.Group, q.Resource)
 	if err != nil {
 		return out, err
 	}
-	out.Version = gvk.Version
-	if q.Verb == "create" {
-		b, err := json.Marshal(map[string]any{"apiVersion": gvk.GroupVersion().String(), "kind": gvk.Kind,
-			"metadata": map[string]string{"name": r.ObjectName}})
-		if err != nil {
-			return out, err
-		}
-		out.Body = string(b)
+	if res.namespaced && q.Namespace == "" && q.Verb != "list" && q.Verb != "watch" {
+		return out, fmt.Errorf("%s is namespaced: a cluster-wide %s has no URL (cluster-wide: list or watch across namespaces)", q.Resource, q.Verb)
 	}
+	if !res.namespaced && e.Namespace != ClusterWide {
+		return out, fmt.Errorf("%s is cluster-scoped: write namespace: cluster-wide", q.Resource)
+	}
+	gvk := res.gvk
+	out.Version = gvk.Version
+	obj := map[string]any{"apiVersion": gvk.GroupVersion().String(), "kind": gvk.Kind}
+	switch {
+	case IsReview(q):
+		obj["spec"] = reviewBodies[q.Group+"/"+q.Resource]
+	case q.Verb == "create":
+		obj["metadata"] = map[string]string{"name": r.ObjectName}
+	case q.Verb == "update":
+		obj["metadata"] = map[string]string{"name": q.Name}
+	case q.Verb == "patch":
+		obj = map[string]any{}
+	default:
+		return out, nil
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return out, err
+	}
+	out.Body = string(b)
 	return out, nil
 }
 
 // Describe is e as RBAC asks it for an account of ns, with no discovery.
 func Describe(ns string, e Entry) string { return e.For(ns).String() }
 
-func (r *Resolver) lookup(group, resource string) (schema.GroupVersionKind, error) {
+func (r *Resolver) lookup(group, name string) (resource, error) {
 	r.once.Do(func() {
-		r.found = map[string]schema.GroupVersionKind{}
+		r.found = map[string]resource{}
 		lists, err := r.Discovery.ServerPreferredResources()
 		if err != nil && len(lists) == 0 {
 			r.err = fmt.Errorf("discovery: %w", err)
@@ -62,18 +103,18 @@ func (r *Resolver) lookup(group, resource string) (schema.GroupVersionKind, erro
 				continue
 			}
 			for _, res := range l.APIResources {
-				r.found[gv.Group+"/"+res.Name] = gv.WithKind(res.Kind)
+				r.found[gv.Group+"/"+res.Name] = resource{gv.WithKind(res.Kind), res.Namespaced}
 			}
 		}
 	})
 	if r.err != nil {
-		return schema.GroupVersionKind{}, r.err
+		return resource{}, r.err
 	}
-	gvk, ok := r.found[group+"/"+resource]
+	res, ok := r.found[group+"/"+name]
 	if !ok {
-		return gvk, fmt.Errorf("the API server serves no resource %q in group %q", resource, group)
+		return res, fmt.Errorf("the API server serves no resource %q in group %q", name, group)
 	}
-	return gvk, nil
+	return res, nil
 }
 
 // Rename returns a copy of f with namespaces renamed (accounts' and requests'),

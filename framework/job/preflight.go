@@ -9,6 +9,9 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/rbac"
@@ -100,10 +103,33 @@ func (a *applied) apply(ctx context.Context) error {
 			a.job = j
 			continue
 		}
+		if ns, ok := o.(*corev1.Namespace); ok {
+			if err := a.awaitGone(ctx, ns.Name); err != nil {
+				return err
+			}
+		}
 		if err := res.Create(ctx, o); err != nil {
 			return fmt.Errorf("apply %T %s: %w", o, o.GetName(), err)
 		}
 		a.created = append(a.created, o)
 	}
 	return checkRunner(ctx, a.in)
+}
+
+// awaitGone waits, bounded, for namespace name of an earlier run to finish
+// deleting: creating it again meanwhile is refused ("object is being deleted").
+func (a *applied) awaitGone(ctx context.Context, name string) error {
+	ns, err := a.in.Proxy.Clientset().CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || (err == nil && ns.DeletionTimestamp == nil) {
+		return nil // absent, or there and kept: Create says which
+	}
+	a.in.Log("apply: namespace %s of an earlier run is still being deleted; waiting for it", name)
+	err = wait.For(func(ctx context.Context) (bool, error) {
+		_, err := a.in.Proxy.Clientset().CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}, wait.WithContext(ctx), wait.WithTimeout(3*time.Minute), wait.WithInterval(time.Second))
+	if err != nil {
+		return fmt.Errorf("apply: namespace %s of an earlier run was still being deleted after 3 minutes (kubectl get namespace %s -o yaml: its finalizers and conditions say what holds it)", name, name)
+	}
+	return nil
 }

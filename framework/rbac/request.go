@@ -115,7 +115,7 @@ func (q Request) HTTPMethod() string {
 		return "PUT"
 	case "patch":
 		return "PATCH"
-	case "delete":
+	case "delete", "deletecollection":
 		return "DELETE"
 	default:
 		return "GET"
