@@ -119,6 +119,9 @@ func requestRule(q Request) rbacv1.PolicyRule {
 	return r
 }
 
+// Covers reports whether b binds ServiceAccount ns/sa (GrantsOf's subject rule).
+func (b Binding) Covers(ns, sa string) bool { return subjectsCover(b.Subjects, b.Namespace, ns, sa) }
+
 // subjectsCover reports whether one of a binding's subjects is ServiceAccount
 // ns/sa, as the RBAC authorizer decides it.
 func subjectsCover(subjects []rbacv1.Subject, bindingNS, ns, sa string) bool {

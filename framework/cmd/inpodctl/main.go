@@ -72,6 +72,7 @@ func rootCommand() *cobra.Command {
 		withConfig("load REF...", "Load local images into the kind cluster", cobra.MinimumNArgs(1), load),
 		cleanupCommand(),
 		verifyCommand(),
+		intentCommand(),
 		releaseManifestCommand(),
 		&cobra.Command{Use: "manifests", Short: "Print manifests/job/workspaces.yaml as the suite's purposes make it", Args: cobra.NoArgs,
 			RunE: func(*cobra.Command, []string) error {
