@@ -60,6 +60,12 @@ const draftAnyName = "inpod-draft-any"
 // API server a SubjectAccessReview): the API server serves no such route.
 var kubeletSubresources = []string{"nodes/metrics", "nodes/stats", "nodes/log", "nodes/spec", "nodes/proxy", "nodes/configz", "nodes/healthz", "nodes/pods", "nodes/checkpoint"}
 
+// KubeletEnforced says whether the kubelet, not the API server, enforces q:
+// a node subresource the kubelet serves on its own port.
+func KubeletEnforced(q rbac.Request) bool {
+	return q.Group == "" && slices.Contains(kubeletSubresources, q.RBACResource())
+}
+
 type drafter struct {
 	in     DraftInput
 	served map[string]Served

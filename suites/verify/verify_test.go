@@ -166,6 +166,12 @@ func describeAccount(a intent.Account) {
 		for _, c := range cells {
 			for _, m := range methods() {
 				It(fmt.Sprintf("%s %s with %s from inside a pod", c.may(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
+					if intent.KubeletEnforced(c.req.Request) {
+						// the API server serves no such route: a request to it would
+						// answer 404 whatever RBAC says
+						record(ctx, fw.Proxy.Clientset(), a, c, c.req.Request, m.Name(), "kubelet-enforced: SubjectAccessReview only", "not sent", false, true)
+						Skip(c.req.Request.RBACResource() + " is enforced by the kubelet on its own port, which the probes do not reach yet; the SubjectAccessReview answers it")
+					}
 					q, err := resolver.Request(a.Namespace, c.req)
 					Expect(err).NotTo(HaveOccurred())
 					o, err := m.Do(ctx, fw.Run, targets[m.Name()], q)
