@@ -144,6 +144,8 @@ var Registry = []Fault{
 			"/var/run/secrets/kubernetes.io/serviceaccount/namespace: No such file or directory",
 			"can't open '/var/run/secrets/kubernetes.io/serviceaccount/namespace': No such file or directory",
 			"error setting certificate file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+			// kubectl without a mounted token finds no in-cluster config and falls back to localhost
+			"localhost:8080",
 			"HTTP 401 Unauthorized", `User "system:anonymous" cannot`}},
 	{Name: NoAPIPodAutomounts, Filter: tokenRun, Guards: []string{GuardAutomountOff},
 		Breaks: "the guide's no-api-pod loses automountServiceAccountToken: false",

@@ -175,6 +175,17 @@ var _ = Describe("The API from inside a pod", func() {
 					// without a discovery cache that is its GET /api.
 					Expect(access.ParseKubectlFirst(listPods(f.main), res)).To(access.BeUnauthorized())
 				})
+				It("takes no status from kubectl's exit code: a dry-run create deployment-manager may make, run without -v=6, is \"not observed\", neither allowed nor refused", table(faults.GuardAPIReachable), func(ctx SpecContext) {
+					q := rbac.Request{Verb: "create", Group: "apps", Resource: "deployments", Namespace: f.main, DryRun: true,
+						Body: deploymentBody(fw, "unlogged-"+name, "created")}
+					res, err := podsExec(ctx, fw, f.probes[saDeployer], "sh", "-c", access.KubectlCommand(q))
+					Expect(err).NotTo(HaveOccurred())
+					Expect(res.ExitCode).To(BeZero(), "kubectl failed, so its silence proves nothing: %s", netdiag.Explain(res.Stderr))
+					o := access.ParseKubectl(q, res)
+					Expect(o.Cell()).To(Equal("not observed"), "a status was read from a run that logged none: %s", access.Happened(o))
+					Expect(o).NotTo(access.BeAllowed())
+					Expect(o).NotTo(access.BeForbiddenFor(f.user(saDeployer), q))
+				})
 				// kubectl auth can-i asks from the same pods.
 				more = append(more, describeCanI(fw, func() *methodFixture { return f }))
 			}
@@ -218,8 +229,16 @@ func methodErratum(ctx context.Context, fw *fixture.Framework, t access.Target) 
 	}, ReportEntryVisibilityNever)
 	Expect(guide.ExitCode).To(Equal(127), "the guide's step no longer fails as the erratum states (%s in %s): jq is there now — retire this erratum", evidence, fw.Image("curl"))
 	Expect(guide.Stderr).To(MatchRegexp(`(^|\n)(sh: )?(\d+: )?jq: not found`), "the guide's step exited 127 for another reason than a missing jq")
-	Expect(got).To(Equal(want), "the corrected step (%s) did not print exactly the pods the API lists in %s; its output:\n%s\n%s",
-		access.PodNamesSed, t.Namespace, fixed.Stdout, lines.LastN(fixed.Stderr, 3))
+	if !slices.Equal(got, want) {
+		// what the API answered before the sed step kept only names
+		raw, err := access.RunGuideList(ctx, fw.Run, "curl", t, "")
+		answer := lines.Clip(raw.Stdout, 600)
+		if err != nil {
+			answer = err.Error()
+		}
+		Fail(fmt.Sprintf("the corrected step (%s) did not print exactly the pods the API lists in %s; it printed %q; the API answered the list:\n%s",
+			access.PodNamesSed, t.Namespace, got, answer))
+	}
 }
 
 // plannedOutcome is a batched request's outcome, recorded for the report; the

@@ -306,10 +306,10 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 
 		canIGuards := map[string][]string{
 			saDefault:    {faults.GuardDefaultForbidden},
-			saPodReader:  {faults.GuardPodReaderBinding, faults.GuardPodReaderScope},
+			saPodReader:  {faults.GuardPodReaderBinding, faults.GuardPodReaderScope, faults.GuardPodReaderToken},
 			saNSReader:   {faults.GuardNamespaceReader},
 			saDeployer:   {faults.GuardDeploymentManager},
-			saClusterPod: {faults.GuardClusterPodReader},
+			saClusterPod: {faults.GuardClusterPodReader, faults.GuardPodReaderToken},
 		}
 		for _, sa := range accounts {
 			It("agrees with the real requests for "+sa+": can-i --as from outside, can-i inside the pod, and the request itself", Label(canIGuards[sa]...), func(ctx SpecContext) {
@@ -376,7 +376,7 @@ func describeCanI(fw *fixture.Framework, fixtureOf func() *methodFixture) func(c
 			Expect(pods).NotTo(ContainElement(BeElementOf("create", "delete", "update", "patch", "deletecollection", rbacv1.VerbAll)), "can-i --list says yes to writing pods (%v)", pods)
 		})
 
-		It("lists pod-reader's own rules with can-i --list inside its pod: pods get/list/watch and pods/log get, nothing to create or delete", Label(faults.GuardPodReaderBinding), func(ctx SpecContext) {
+		It("lists pod-reader's own rules with can-i --list inside its pod: pods get/list/watch and pods/log get, nothing to create or delete", Label(faults.GuardPodReaderBinding, faults.GuardPodReaderToken), func(ctx SpecContext) {
 			Expect(listErr).NotTo(HaveOccurred())
 			if listAgain {
 				By("kubectl auth can-i --list: asked again in a second exec (the first one's output ended before its answer)")
