@@ -170,7 +170,7 @@ func describeAccount(a intent.Account) {
 						// the API server serves no such route: a request to it would
 						// answer 404 whatever RBAC says
 						record(ctx, fw.Proxy.Clientset(), a, c, c.req.Request, m.Name(), "kubelet-enforced: SubjectAccessReview only", "not sent", false, true)
-						Skip(c.req.Request.RBACResource() + " is enforced by the kubelet on its own port, which the probes do not reach yet; the SubjectAccessReview answers it")
+						Skip(c.req.RBACResource() + " is enforced by the kubelet on its own port, which the probes do not reach yet; the SubjectAccessReview answers it")
 					}
 					q, err := resolver.Request(a.Namespace, c.req)
 					Expect(err).NotTo(HaveOccurred())
