@@ -232,7 +232,7 @@ func methodErratum(ctx context.Context, fw *fixture.Framework, t access.Target) 
 	if !slices.Equal(got, want) {
 		// what the API answered before the sed step kept only names
 		raw, err := access.RunGuideList(ctx, fw.Run, "curl", t, "")
-		answer := lines.Clip(raw.Stdout, 600)
+		answer := lines.Clip(raw.Stdout, 600) + "\n" + lines.LastN(fixed.Stderr+raw.Stderr, 3)
 		if err != nil {
 			answer = err.Error()
 		}
