@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inpod/inpod/framework/lines"
+	"github.com/inpod/inpod/framework/rbac"
 )
 
 // Evidence says whether what came back with an allowed status shows the
@@ -16,6 +17,13 @@ import (
 // have been read from a stream that ended early.
 func Evidence(o Outcome) string {
 	q := o.Request
+	if q.Kubelet != "" {
+		// the kubelet's own answer, which kubectl --raw prints as it came
+		if want, ok := rbac.KubeletShows(q, o.Body); !ok {
+			return fmt.Sprintf("the kubelet's %s answer does not carry %q: %q", q.Path(), want, lines.Clip(strings.TrimSpace(o.Body), 200))
+		}
+		return ""
+	}
 	if o.Method == "kubectl" {
 		return kubectlEvidence(o)
 	}

@@ -60,9 +60,13 @@ func Happened(o Outcome) string {
 	case o.Unobserved != "":
 		return "the status was not observed (" + o.Unobserved + ")"
 	case o.Allowed() && o.Observed != "":
-		return fmt.Sprintf("the request was allowed (HTTP %d; %s)", o.Code, o.Observed)
+		return fmt.Sprintf("the request was allowed (HTTP %d; %s)", o.Code, o.Observed) + unverifiedNote(o)
+	case o.Allowed() && o.Request.Kubelet != "":
+		return fmt.Sprintf("the kubelet at %s allowed the request (HTTP %d)", o.Request.Kubelet, o.Code) + unverifiedNote(o)
 	case o.Allowed():
 		return fmt.Sprintf("the request was allowed (HTTP %d)", o.Code)
+	case (o.Code == 401 || o.Code == 403) && o.Request.Kubelet != "":
+		return detail(fmt.Sprintf("the kubelet at %s answered HTTP %d", o.Request.Kubelet, o.Code)) + unverifiedNote(o)
 	case o.Code == 401 || o.Code == 403:
 		return detail(fmt.Sprintf("the API answered HTTP %d", o.Code))
 	case o.Code == 429:
@@ -75,6 +79,14 @@ func Happened(o Outcome) string {
 		// Past authentication and authorization: RBAC let it through.
 		return detail(fmt.Sprintf("the request was authorized and the API answered HTTP %d", o.Code))
 	}
+}
+
+// unverifiedNote says that the server's certificate was not verified, and why.
+func unverifiedNote(o Outcome) string {
+	if o.Unverified == "" {
+		return ""
+	}
+	return "; its certificate was not verified (" + o.Unverified + ")"
 }
 
 // BeAllowed matches the verb's success status and nothing else: 201 for
@@ -134,8 +146,13 @@ func BeAllowedOrAbsent() types.GomegaMatcher {
 
 // BeForbiddenFor matches HTTP 403, reason Forbidden, and a message that names the
 // user, the verb, the resource (with its subresource) and its group — nothing less.
+//
+// A kubelet names them its own way (rbac.KubeletForbidden).
 func BeForbiddenFor(user string, q rbac.Request) types.GomegaMatcher {
 	want := ForbiddenMessage(user, q.Verb, q.RBACResource(), q.Group)
+	if q.Kubelet != "" {
+		want = rbac.KubeletForbidden(user, q)
+	}
 	return outcomeMatcher{
 		want: "HTTP 403 Forbidden naming " + want,
 		ok: func(o Outcome) bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/inpod/inpod/framework/rbac"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -82,6 +83,34 @@ NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)
 // status.
 func CurlScript(method, path, body string) string { return CurlPreamble + curlLine(method, path, body) }
 
+// curlRequest is q's curl, without the preamble: to the API server, or to the
+// kubelet that authorizes q, verified against the pod's CA first and, when
+// that fails (curl exit 51 or 60: the kubelet's own certificate), sent again
+// with -k after a line that says so on stderr.
+func curlRequest(q rbac.Request) string {
+	if q.Kubelet == "" {
+		return curlLine(q.HTTPMethod(), q.URL(), q.Body)
+	}
+	line := curlLine(q.HTTPMethod(), q.URL(), "")
+	line = strings.Replace(line, `"$APISERVER`, `"`, 1)
+	return line + `; rc=$?; if [ $rc = 51 ] || [ $rc = 60 ]; then echo "` + unverifiedMark + ` curl exit $rc: the kubelet's certificate did not verify against the pod's CA" >&2; ` +
+		strings.Replace(line, "--cacert $CACERT", "-k", 1) + `; else exit $rc; fi`
+}
+
+// unverifiedMark starts the line a client prints on stderr before it asks a
+// kubelet again without verifying its certificate.
+const unverifiedMark = "@@inpod-unverified"
+
+// unverified is what the client said after unverifiedMark, or "".
+func unverified(stderr string) string {
+	i := strings.Index(stderr, unverifiedMark)
+	if i < 0 {
+		return ""
+	}
+	l, _, _ := strings.Cut(stderr[i+len(unverifiedMark):], "\n")
+	return strings.TrimSpace(l)
+}
+
 // curlLine is the curl of CurlScript, without the preamble.
 func curlLine(method, path, body string) string {
 	data := ""
@@ -97,7 +126,7 @@ func curlLine(method, path, body string) string {
 }
 
 func (Curl) Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outcome, error) {
-	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", CurlScript(q.HTTPMethod(), q.URL(), q.Body))
+	res, err := pods.Exec(ctx, r, t.Namespace, t.Pod, "sh", "-c", CurlPreamble+curlRequest(q))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -107,7 +136,7 @@ func (Curl) Do(ctx context.Context, r *run.Run, t Target, q rbac.Request) (Outco
 func (Curl) DoAll(ctx context.Context, r *run.Run, t Target, qs []rbac.Request) []Answer {
 	cmds := make([]string, len(qs))
 	for i, q := range qs {
-		cmds[i] = curlLine(q.HTTPMethod(), q.URL(), q.Body)
+		cmds[i] = curlRequest(q)
 	}
 	return shellBatch(ctx, r, t, qs, CurlPreamble, cmds, ParseCurl)
 }
@@ -135,7 +164,7 @@ func EgressPolicies(ctx context.Context, r *run.Run, t Target) string {
 
 // ParseCurl reads curl's output: the body, then the status code on the last line.
 func ParseCurl(q rbac.Request, res pods.ExecResult) Outcome {
-	o := Outcome{Method: "curl", Request: q, Raw: lines.Clip(res.Stdout+res.Stderr, 2000)}
+	o := Outcome{Method: "curl", Request: q, Raw: lines.Clip(res.Stdout+res.Stderr, 2000), Unverified: unverified(res.Stderr)}
 	if res.ExitCode != 0 {
 		o.ConnError = fmt.Sprintf("curl exit %d: %s", res.ExitCode, lines.Clip(res.Stderr, 300))
 		return o
@@ -155,13 +184,19 @@ func ParseCurl(q rbac.Request, res pods.ExecResult) Outcome {
 	return o
 }
 
-// fillStatus reads a Status object from the body, where there is one.
+// fillStatus reads a Status object from the body, where there is one. A
+// kubelet answers a refusal in plain text ("Forbidden (user=…, verb=…,
+// resource=nodes, subresource(s)=[…])"): its reason is the status's name and
+// its message the text.
 func fillStatus(o *Outcome) {
 	var st struct {
 		Kind, Reason, Message string
 	}
-	if json.Unmarshal([]byte(o.Body), &st) == nil && st.Kind == "Status" {
+	switch {
+	case json.Unmarshal([]byte(o.Body), &st) == nil && st.Kind == "Status":
 		o.Reason, o.Message = st.Reason, st.Message
+	case o.Request.Kubelet != "" && o.Message == "" && (o.Code == 401 || o.Code == 403):
+		o.Reason, o.Message = strings.ReplaceAll(http.StatusText(o.Code), " ", ""), strings.TrimSpace(o.Body)
 	}
 }
 
@@ -172,6 +207,8 @@ type jsonProbe struct {
 	Message string `json:"message"`
 	Body    string `json:"body"`
 	Error   string `json:"error"`
+	// Unverified: why the probe asked a kubelet again without verifying its certificate
+	Unverified string `json:"unverified"`
 }
 
 func parseJSONProbe(method string, q rbac.Request, res pods.ExecResult) Outcome {
@@ -185,7 +222,10 @@ func parseJSONProbe(method string, q rbac.Request, res pods.ExecResult) Outcome 
 		o.ConnError = fmt.Sprintf("probe exit %d without an answer: %s", res.ExitCode, lines.Clip(res.Stderr+res.Stdout, 400))
 		return o
 	}
-	o.Code, o.Reason, o.Message, o.Body, o.ConnError = p.Code, p.Reason, p.Message, p.Body, p.Error
+	o.Code, o.Reason, o.Message, o.Body, o.ConnError, o.Unverified = p.Code, p.Reason, p.Message, p.Body, p.Error, p.Unverified
+	if o.ConnError == "" {
+		fillStatus(&o)
+	}
 	return o
 }
 
@@ -262,7 +302,22 @@ func (k Kubectl) command(q rbac.Request) string {
 	if k.Raw {
 		cmd = KubectlRawCommand(q)
 	}
+	if q.Kubelet != "" {
+		return cmd // KubectlCommand gave each of its kubectls -v=6
+	}
 	return strings.Replace(cmd, "kubectl ", "kubectl "+KubectlVerbosity+" ", 1)
+}
+
+// kubeletCommand is kubectl sending q to the kubelet that authorizes it: the
+// pod's token and CA given as flags beside --server (in-cluster configuration
+// names the API server only), and, when the kubelet's certificate does not
+// verify against that CA, sent again with --insecure-skip-tls-verify after a
+// line that says so on stderr.
+func kubeletCommand(q rbac.Request) string {
+	get := "kubectl " + KubectlVerbosity + " get --raw '" + q.Path() + "' --server=" + q.Endpoint() + ` --token="$(cat $SA/token)"`
+	return `SA=/var/run/secrets/kubernetes.io/serviceaccount; { e=$(` + get + ` --certificate-authority=$SA/ca.crt 2>&1 >&3); rc=$?; } 3>&1; ` +
+		`case "$e" in *x509:*|*"failed to verify certificate"*) echo "` + unverifiedMark + ` the kubelet's certificate did not verify against the pod's CA: $(echo "$e" | grep -m1 -o 'x509: .*')" >&2; ` +
+		get + ` --insecure-skip-tls-verify;; *) printf '%s\n' "$e" >&2; exit $rc;; esac`
 }
 
 // KubectlCommand is the kubectl command line a user would type for q.
@@ -279,6 +334,9 @@ func KubectlCommand(q rbac.Request) string {
 		ns = " -A" // cluster-wide; kubectl alone would ask the pod's own namespace
 	}
 	body := strings.ReplaceAll(q.Body, "'", `'\''`)
+	if q.Kubelet != "" {
+		return kubeletCommand(q)
+	}
 	if q.DryRun {
 		ns += " --dry-run=server"
 	}
@@ -291,9 +349,11 @@ func KubectlCommand(q rbac.Request) string {
 		// kubectl delete --all lists, then deletes one by one: the one
 		// request, sent raw
 		return "kubectl delete --raw '" + q.URL() + "'"
-	case q.Verb == "create" && q.Name == "" && strings.HasSuffix(q.Resource, "reviews"):
+	case q.Verb == "create" && ((q.Name == "" && strings.HasSuffix(q.Resource, "reviews")) || q.Subresource != ""):
 		// an access review has no name for -o name, and kubectl create prints
-		// nothing of its answer: the POST, raw, prints the review's status
+		// nothing of its answer: the POST, raw, prints the review's status. A
+		// subresource's create (pods/exec, serviceaccounts/token) is sent raw
+		// too: kubectl create -f would create the object itself.
 		return "echo '" + body + "' | kubectl create --raw '" + q.URL() + "' -f -"
 	case q.Verb == "get" && q.Subresource == "log":
 		return "kubectl logs " + q.Name + ns

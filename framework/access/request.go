@@ -27,7 +27,11 @@ type Outcome struct {
 	// Observed is where the status was read, when a client's log shows it
 	// (kubectl's -v=6 response line).
 	Observed string
-	Raw      string // the probe's raw output, for failure messages
+	// Unverified says why the server's certificate was not verified: a
+	// kubelet whose serving certificate the pod's CA does not sign (kind's
+	// kubelets sign their own) is asked again without verifying it.
+	Unverified string
+	Raw        string // the probe's raw output, for failure messages
 }
 
 // Allowed reports the verb's success status (Request.SuccessCode) and nothing
@@ -52,7 +56,12 @@ func NotSentAlone(o Outcome) (why string, ok bool) {
 // authorizer let the request through (a refusal is 403, before any lookup) and
 // the object does not exist. A 404 for a route the API server does not serve
 // (its message names no object) is not one.
+//
+// A kubelet's is its own 404 for a container it has not got (rbac.KubeletAbsent).
 func (o Outcome) AuthorizedAbsent() bool {
+	if o.Request.Kubelet != "" {
+		return o.ConnError == "" && o.Unobserved == "" && rbac.KubeletAbsent(o.Request, o.Code, o.Body+o.Message)
+	}
 	return o.ConnError == "" && o.Unobserved == "" && o.Code == 404 && o.Reason == "NotFound" && o.Request.Name != "" &&
 		strings.Contains(o.Message, fmt.Sprintf("%q not found", o.Request.Name))
 }

@@ -8,7 +8,9 @@ package clusterinfo
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +28,9 @@ type Facts struct {
 	// NodesErr is why the nodes could not be listed (the Job's runner may not):
 	// then the node counts are unknown, not zero.
 	NodesErr string
+	// Kubelets is each node's kubelet, HOST:PORT (its InternalIP and the
+	// port its status gives), for the requests a kubelet authorizes.
+	Kubelets map[string]string
 	// NetworkEngine is the DaemonSet in kube-system named like one of Engines,
 	// "" when none is; EngineErr why DaemonSets could not be listed.
 	NetworkEngine, EngineErr string
@@ -44,7 +49,11 @@ func Detect(ctx context.Context, cs kubernetes.Interface) Facts {
 		f.NodesErr = "list nodes: " + lines.First(err.Error())
 	} else {
 		f.Nodes = len(nodes.Items)
+		f.Kubelets = map[string]string{}
 		for i := range nodes.Items {
+			if addr := kubeletAddress(&nodes.Items[i]); addr != "" {
+				f.Kubelets[nodes.Items[i].Name] = addr
+			}
 			if nodeReady(nodes.Items[i]) {
 				f.ReadyNodes++
 			}
@@ -63,6 +72,23 @@ func Detect(ctx context.Context, cs kubernetes.Interface) Facts {
 		}
 	}
 	return f
+}
+
+// kubeletAddress is the node's kubelet, HOST:PORT: its InternalIP (else its
+// first address) and the kubelet port its status gives; "" when it has none.
+func kubeletAddress(n *corev1.Node) string {
+	port := n.Status.DaemonEndpoints.KubeletEndpoint.Port
+	if port == 0 || len(n.Status.Addresses) == 0 {
+		return ""
+	}
+	host := n.Status.Addresses[0].Address
+	for _, a := range n.Status.Addresses {
+		if a.Type == corev1.NodeInternalIP {
+			host = a.Address
+			break
+		}
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
 }
 
 func nodeReady(n corev1.Node) bool {

@@ -56,16 +56,6 @@ func Draft(in DraftInput) []byte {
 // is granted, and this one is absent (404 after authorization).
 const draftAnyName = "inpod-draft-any"
 
-// kubeletSubresources are enforced by the kubelet on its own port (it asks the
-// API server a SubjectAccessReview): the API server serves no such route.
-var kubeletSubresources = []string{"nodes/metrics", "nodes/stats", "nodes/log", "nodes/spec", "nodes/proxy", "nodes/configz", "nodes/healthz", "nodes/pods", "nodes/checkpoint"}
-
-// KubeletEnforced says whether the kubelet, not the API server, enforces q:
-// a node subresource the kubelet serves on its own port.
-func KubeletEnforced(q rbac.Request) bool {
-	return q.Group == "" && slices.Contains(kubeletSubresources, q.RBACResource())
-}
-
 type drafter struct {
 	in     DraftInput
 	served map[string]Served
@@ -165,15 +155,11 @@ func (d *drafter) grant(b rbac.Binding, r rbacv1.PolicyRule, s Served, verb stri
 	rbacRes := s.Resource
 	res, sub, _ := strings.Cut(s.Resource, "/")
 	via := b.String()
-	switch {
-	case slices.Contains(kubeletSubresources, rbacRes):
-		d.note("%s: %s %s is enforced by the kubelet on its own port, not by the API server: not sent (a SubjectAccessReview answers it: kubectl auth can-i %s %s)", via, verb, rbacRes, verb, rbacRes)
-		return
-	case !slices.Contains(Verbs, verb):
-		d.note("%s: %s on %s: the authorizer checks it (bind, escalate, impersonate, use, approve, sign …), no one request shows it: not declarable yet", via, verb, groupRes(s.Group, rbacRes))
+	q := rbac.Request{Verb: verb, Group: s.Group, Resource: res, Subresource: sub}
+	if !slices.Contains(Verbs, verb) && !slices.Contains(AuthorizerVerbs, verb) {
+		d.note("%s: %s on %s: no request sends it and the authorizer knows no such verb: not declarable", via, verb, groupRes(s.Group, rbacRes))
 		return
 	}
-	q := rbac.Request{Verb: verb, Group: s.Group, Resource: res, Subresource: sub}
 	switch {
 	case b.Namespace != "":
 		if b.Namespace != d.in.Namespace {
@@ -239,6 +225,12 @@ var draftDenies = []rbac.Request{
 	{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "rolebindings"},
 	{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings", Namespace: ClusterWide},
 	{Verb: "delete", Resource: "pods", Name: draftAnyName},
+	{Verb: "create", Resource: "pods", Subresource: "exec", Name: draftAnyName},
+	{Verb: "get", Resource: "nodes", Subresource: "proxy", Name: draftAnyName, Namespace: ClusterWide},
+	{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Name: draftAnyName},
+	{Verb: "bind", Group: "rbac.authorization.k8s.io", Resource: "clusterroles", Namespace: ClusterWide},
+	{Verb: "escalate", Group: "rbac.authorization.k8s.io", Resource: "clusterroles", Namespace: ClusterWide},
+	{Verb: "impersonate", Resource: "serviceaccounts"},
 }
 
 func (d *drafter) render() []byte {

@@ -48,9 +48,10 @@ func TestDraftFromManifests(t *testing.T) {
 		"{verb: get, resource: namespaces, name: ops, namespace: cluster-wide}  # RoleBinding ops/r → Role r",
 		"{verb: get, resource: configmaps, name: lock}",
 		"{verb: get, resource: pods, subresource: log, name: inpod-draft-any, namespace: apps}",
-		"get nodes/metrics is enforced by the kubelet",
+		"{verb: get, resource: nodes, subresource: metrics, name: inpod-draft-any, namespace: cluster-wide}",
 		"list configmaps for resourceNames [lock]: resourceNames cannot restrict list",
-		"impersonate on serviceaccounts: the authorizer checks it",
+		"{verb: impersonate, resource: serviceaccounts}  # RoleBinding ops/r → Role r",
+		"{verb: escalate, group: rbac.authorization.k8s.io, resource: clusterroles, namespace: cluster-wide}",
 		"  - {verb: list, resource: secrets}\n",
 	} {
 		if !strings.Contains(out, want) {

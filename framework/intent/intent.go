@@ -38,6 +38,17 @@ const (
 // with --raw.
 var Verbs = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
 
+// AuthorizerVerbs are verbs no request of their own shows: the authorizer
+// checks them while serving another request (bind and escalate while a Role or
+// binding is written, impersonate for an Impersonate-* header, approve and sign
+// for a CertificateSigningRequest's signer, use for what a policy lets a pod
+// use). An intent may name them; a SubjectAccessReview answers them, and the
+// clients' cells say "authorizer only".
+var AuthorizerVerbs = []string{"bind", "escalate", "impersonate", "use", "approve", "sign"}
+
+// AuthorizerOnly says whether only the authorizer answers q (AuthorizerVerbs).
+func AuthorizerOnly(q rbac.Request) bool { return slices.Contains(AuthorizerVerbs, q.Verb) }
+
 // named: the verbs that act on one object, by name.
 var named = []string{"get", "update", "patch", "delete"}
 
@@ -256,17 +267,20 @@ func (p parser) request(n *yaml.Node, at string) (Entry, error) {
 			return Entry{}, err
 		}
 	}
-	if !slices.Contains(Verbs, q.Verb) {
-		return Entry{}, p.errf(m["verb"], join(at, "verb"), "%q is not a verb (want one of %s)", q.Verb, strings.Join(Verbs, ", "))
+	if !slices.Contains(Verbs, q.Verb) && !slices.Contains(AuthorizerVerbs, q.Verb) {
+		return Entry{}, p.errf(m["verb"], join(at, "verb"), "%q is not a verb (want one of %s; or, answered by a SubjectAccessReview only, %s)", q.Verb, strings.Join(Verbs, ", "), strings.Join(AuthorizerVerbs, ", "))
 	}
 	if strings.ContainsAny(q.Resource, "/.") || strings.ToLower(q.Resource) != q.Resource {
 		return Entry{}, p.errf(m["resource"], join(at, "resource"), "%q: want the lower-case plural (pods), group and subresource in their own fields", q.Resource)
 	}
-	if q.Name != "" && !slices.Contains(named, q.Verb) {
+	// A create of a subresource (pods/exec, serviceaccounts/token) is sent to
+	// the object it names.
+	subCreate := q.Verb == "create" && q.Subresource != ""
+	if q.Name != "" && !slices.Contains(named, q.Verb) && !slices.Contains(AuthorizerVerbs, q.Verb) && !subCreate {
 		return Entry{}, p.errf(m["name"], join(at, "name"), "a %s request names no object", q.Verb)
 	}
-	if q.Name == "" && slices.Contains(named, q.Verb) {
-		return Entry{}, p.errf(n, join(at, "name"), "required for %s", q.Verb)
+	if q.Name == "" && (slices.Contains(named, q.Verb) || subCreate) {
+		return Entry{}, p.errf(n, join(at, "name"), "required for %s", strings.TrimSpace(q.Verb+" "+map[bool]string{true: "of a subresource"}[subCreate]))
 	}
 	// Whether the resource is cluster-scoped (a cluster-wide create, update,
 	// delete) is the API server's to say: the Resolver asks discovery.

@@ -114,17 +114,25 @@ func TestParseControllerVerbs(t *testing.T) {
 		"  - {verb: update, resource: configmaps, name: lease}\n" +
 		"  - {verb: patch, group: apps, resource: deployments, name: web}\n" +
 		"  - {verb: deletecollection, resource: events}\n" +
-		"  - {verb: create, group: authentication.k8s.io, resource: tokenreviews, namespace: cluster-wide}\n"
+		"  - {verb: create, group: authentication.k8s.io, resource: tokenreviews, namespace: cluster-wide}\n" +
+		"  - {verb: get, resource: nodes, subresource: metrics, name: inpod-draft-any, namespace: cluster-wide}\n" +
+		"  - {verb: create, resource: pods, subresource: exec, name: web-0}\n" +
+		"  - {verb: impersonate, resource: serviceaccounts, name: deployer}\n" +
+		"  - {verb: bind, group: rbac.authorization.k8s.io, resource: clusterroles, namespace: cluster-wide}\n"
 	f, err := Parse("c.yaml", []byte(ok))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(f.Accounts[0].Allow); got != 4 {
+	if got := len(f.Accounts[0].Allow); got != 8 {
 		t.Fatalf("%d requests", got)
 	}
 	for edit, want := range map[string]string{
 		"{verb: update, resource: configmaps}":                "required for update",
 		"{verb: deletecollection, resource: events, name: e}": "a deletecollection request names no object",
+		"{verb: create, resource: pods, subresource: exec}":   "required for create of a subresource",
+		"{verb: list, resource: pods, name: web-0}":           "a list request names no object",
+		"{verb: approve, resource: signers, nme: x}":          "unknown field",
+		"{verb: sudo, resource: pods}":                        `"sudo" is not a verb (want one of get, list, watch, create, update, patch, delete, deletecollection; or, answered by a SubjectAccessReview only, bind, escalate, impersonate, use, approve, sign)`,
 	} {
 		bad := strings.Replace(ok, "  - {verb: update, resource: configmaps, name: lease}\n", "  - "+edit+"\n", 1)
 		if _, err := Parse("c.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), want) {
@@ -180,4 +188,40 @@ type preferred struct{ *fakediscovery.FakeDiscovery }
 
 func (p preferred) ServerPreferredResources() ([]*metav1.APIResourceList, error) {
 	return p.Resources, nil
+}
+
+// A request the kubelet authorizes goes to the kubelet of the node it names,
+// or of the first node for any name; an authorizer-only verb is sent nowhere.
+func TestResolverKubeletAndAuthorizerOnly(t *testing.T) {
+	r := &Resolver{Kubelets: map[string]string{"b": "10.0.0.2:10250", "a": "10.0.0.1:10250"}}
+	for _, c := range []struct {
+		sub, name, verb   string
+		wantName, kubelet string
+		err               string
+	}{
+		{sub: "metrics", name: "b", verb: "get", wantName: "b", kubelet: "10.0.0.2:10250"},
+		{sub: "stats", name: draftAnyName, verb: "get", wantName: "a", kubelet: "10.0.0.1:10250"},
+		{sub: "proxy", name: "c", verb: "get", err: `no node is named "c"`},
+		{sub: "spec", name: "a", verb: "get", wantName: "a"},     // no kubelet serves it: unsent
+		{sub: "proxy", name: "a", verb: "create", wantName: "a"}, // a write on the node: unsent
+	} {
+		q, err := r.Request("ops", Entry{Request: rbac.Request{Verb: c.verb, Resource: "nodes", Subresource: c.sub, Name: c.name, Namespace: ClusterWide}})
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s %s: err %v, want %q", c.sub, c.name, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("%s %s: %v", c.sub, c.name, err)
+		case q.Name != c.wantName || q.Kubelet != c.kubelet || (c.kubelet == "") != (rbac.KubeletUnsent(q) != ""):
+			t.Errorf("%s %s: sent to %q as %q (unsent: %q)", c.sub, c.name, q.Kubelet, q.Name, rbac.KubeletUnsent(q))
+		}
+	}
+	q, err := r.Request("ops", Entry{Request: rbac.Request{Verb: "impersonate", Resource: "serviceaccounts", Name: "deployer"}})
+	if err != nil || !AuthorizerOnly(q) || q.Body != "" || q.DryRun || q.Namespace != "ops" {
+		t.Errorf("impersonate: %+v %v", q, err)
+	}
+	if _, err := (&Resolver{KubeletsErr: "list nodes: forbidden"}).Request("ops", Entry{Request: rbac.Request{Verb: "get", Resource: "nodes", Subresource: "metrics", Name: draftAnyName}}); err == nil || !strings.Contains(err.Error(), "list nodes: forbidden") {
+		t.Errorf("no kubelets known: %v", err)
+	}
 }

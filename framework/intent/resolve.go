@@ -3,6 +3,8 @@ package intent
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,9 +19,18 @@ import (
 // create and update a minimal object of the resource's kind (named ObjectName,
 // or the object's name), for patch an empty merge patch. Access reviews, which
 // store nothing, are sent as real reviews about nobody (reviewBodies).
+//
+// A request the kubelet authorizes (rbac.KubeletEnforced) goes to the kubelet
+// of the node it names, or, when it names none that exists (a draft's
+// inpod-draft-any), of the first node by name: Kubelets maps each node to its
+// kubelet's HOST:PORT. A request of an authorizer-only verb is left as the
+// entry says, for a SubjectAccessReview.
 type Resolver struct {
 	Discovery  discovery.DiscoveryInterface
 	ObjectName string
+	Kubelets   map[string]string
+	// KubeletsErr is why Kubelets is empty: the nodes could not be listed.
+	KubeletsErr string
 
 	once  sync.Once
 	found map[string]resource // group/resource →
@@ -51,6 +62,12 @@ func IsReview(q rbac.Request) bool {
 // Request is e as an account of namespace ns sends it.
 func (r *Resolver) Request(ns string, e Entry) (rbac.Request, error) {
 	q := e.For(ns)
+	switch {
+	case AuthorizerOnly(q):
+		return q, nil
+	case rbac.KubeletEnforced(q):
+		return r.kubelet(q)
+	}
 	out := q
 	out.DryRun = q.Verb != "get" && q.Verb != "list" && q.Verb != "watch" && !IsReview(q)
 	res, err := r.lookup(q.Group, q.Resource)
@@ -84,6 +101,29 @@ func (r *Resolver) Request(ns string, e Entry) (rbac.Request, error) {
 	}
 	out.Body = string(b)
 	return out, nil
+}
+
+// kubelet sends q to the kubelet of the node it names, or of the first node
+// when it names none that exists (any name is granted: the draft's
+// inpod-draft-any) — the kubelet's SubjectAccessReview names its own node.
+// A request no GET shows (rbac.KubeletUnsent) is left unsent.
+func (r *Resolver) kubelet(q rbac.Request) (rbac.Request, error) {
+	if rbac.KubeletUnsent(q) != "" {
+		return q, nil
+	}
+	if addr, ok := r.Kubelets[q.Name]; ok {
+		q.Kubelet = addr
+		return q, nil
+	}
+	if q.Name != "" && q.Name != draftAnyName {
+		return q, fmt.Errorf("no node is named %q: a request the kubelet authorizes goes to that node's kubelet (name a node, or %s for any)", q.Name, draftAnyName)
+	}
+	nodes := slices.Sorted(maps.Keys(r.Kubelets))
+	if len(nodes) == 0 {
+		return q, fmt.Errorf("no node's kubelet address is known, so %s has nowhere to go (%s)", q, map[bool]string{true: "no node lists an address", false: r.KubeletsErr}[r.KubeletsErr == ""])
+	}
+	q.Name, q.Kubelet = nodes[0], r.Kubelets[nodes[0]]
+	return q, nil
 }
 
 // Describe is e as RBAC asks it for an account of ns, with no discovery.

@@ -21,10 +21,16 @@ type Request struct {
 	Body        string // JSON for create, update and patch
 	// DryRun sends a write with dryRun=All: authorized and admitted, never stored.
 	DryRun bool
+	// Kubelet is HOST:PORT of the kubelet a kubelet-enforced request is sent
+	// to (KubeletEnforced): the kubelet of node Name, not the API server.
+	Kubelet string
 }
 
 // Path is the request's URL path on the API server.
 func (q Request) Path() string {
+	if q.Kubelet != "" {
+		return kubeletRoutes[q.Subresource].path
+	}
 	v := q.Version
 	if v == "" {
 		v = "v1"
@@ -65,12 +71,13 @@ func (q Request) Query() url.Values {
 	return v
 }
 
-// URL is the path with its query.
+// URL is the path with its query; for a request sent to a kubelet, with the
+// kubelet's scheme and address before it (Endpoint).
 func (q Request) URL() string {
 	if v := q.Query(); len(v) > 0 {
-		return q.Path() + "?" + v.Encode()
+		return q.Endpoint() + q.Path() + "?" + v.Encode()
 	}
-	return q.Path()
+	return q.Endpoint() + q.Path()
 }
 
 // SentAs reports whether a request a client logged (its HTTP method and URL,
@@ -144,6 +151,9 @@ func (q Request) String() string {
 	}
 	if q.Namespace != "" {
 		return s + " (in " + q.Namespace + ")"
+	}
+	if q.Kubelet != "" {
+		return s + " (at the kubelet " + q.Kubelet + ")"
 	}
 	return s + " (cluster-wide)"
 }

@@ -60,6 +60,9 @@ func describe(a intent.Account, q intent.Entry) string { return intent.Describe(
 // got is the cell's answer; a 404 for the named object after authorization is
 // "allowed — no such object", with the hint that the intent may name a typo.
 func got(o access.Outcome) string {
+	if o.AuthorizedAbsent() && o.Request.Kubelet != "" {
+		return "allowed — the kubelet's 404 for a pod inpod knows does not exist (after authorization)"
+	}
 	if o.AuthorizedAbsent() {
 		return "allowed — no such object (404 after authorization; does the intent name it right?)"
 	}
@@ -68,6 +71,9 @@ func got(o access.Outcome) string {
 	}
 	if why := access.Evidence(o); o.Allowed() && why != "" {
 		return o.Cell() + " — no evidence in the body: " + why
+	}
+	if o.Request.Kubelet != "" {
+		return o.Cell() + " (kubelet)"
 	}
 	return o.Cell()
 }
@@ -137,7 +143,8 @@ func describeAccount(a intent.Account) {
 		targets := map[string]access.Target{}
 		var resolver *intent.Resolver // an intended request as the clients send it
 		BeforeAll(func(ctx SpecContext) {
-			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID}
+			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID,
+				Kubelets: fw.Run.Facts.Kubelets, KubeletsErr: fw.Run.Facts.NodesErr}
 			sa, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(a.Namespace).Get(ctx, a.Name, metav1.GetOptions{})
 			if err != nil {
 				Fail(fmt.Sprintf("%s line %d: ServiceAccount %s/%s: %v — apply the workload's ServiceAccount and RBAC before verifying its intent", intentFile.Path, a.Line, a.Namespace, a.Name, err))
@@ -166,16 +173,24 @@ func describeAccount(a intent.Account) {
 		for _, c := range cells {
 			for _, m := range methods() {
 				It(fmt.Sprintf("%s %s with %s from inside a pod", c.may(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
-					if intent.KubeletEnforced(c.req.Request) {
-						// the API server serves no such route: a request to it would
-						// answer 404 whatever RBAC says
-						record(ctx, fw.Proxy.Clientset(), a, c, c.req.Request, m.Name(), "kubelet-enforced: SubjectAccessReview only", "not sent", false, true)
-						Skip(c.req.RBACResource() + " is enforced by the kubelet on its own port, which the probes do not reach yet; the SubjectAccessReview answers it")
-					}
 					q, err := resolver.Request(a.Namespace, c.req)
+					switch {
+					case intent.AuthorizerOnly(q):
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "authorizer only (SubjectAccessReview)", "not sent", false, true)
+						Skip(q.Verb + " is checked by the authorizer while it serves another request; no request of its own shows it: the SubjectAccessReview answers the row")
+					case rbac.KubeletEnforced(q) && rbac.KubeletUnsent(q) != "":
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "not sent (kubelet)", rbac.KubeletUnsent(q), false, true)
+						Skip("not sent to the kubelet: " + rbac.KubeletUnsent(q) + "; the SubjectAccessReview answers the row")
+					}
 					Expect(err).NotTo(HaveOccurred())
 					o, err := m.Do(ctx, fw.Run, targets[m.Name()], q)
 					Expect(err).NotTo(HaveOccurred())
+					if q.Kubelet != "" && o.ConnError != "" {
+						// a NetworkPolicy or a firewall between pods and nodes:
+						// the kubelet's answer cannot be had from a pod
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "kubelet not reachable from the pod: SubjectAccessReview only", access.Happened(o), false, true)
+						Skip("the kubelet at " + q.Kubelet + " is not reachable from the pod (" + o.ConnError + "): the row rests on the SubjectAccessReview")
+					}
 					if why, ok := access.NotSentAlone(o); ok {
 						// The row's verdict comes from the clients that sent it.
 						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "not sent alone", why, false, true)

@@ -4,18 +4,60 @@ The guide's own app.py covers "list pods"; this covers the other verbs and
 resources its RBAC rules are about.
 
     python3 inpod_request.py METHOD PATH [BODY-JSON]
+        PATH may be a kubelet's https://HOST:PORT/PATH: sent there with the
+        pod's token
     python3 inpod_request.py batch METHOD PATH BODY-JSON|"" ...
         several requests, one after another in the order given, one JSON line
         each: the client's import and configuration are paid once
 """
 import json
+import ssl
 import sys
+
+import urllib3
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 
+SA = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def kubelet(method, url):
+    """A request to a kubelet (url https://HOST:PORT/PATH), with the pod's token:
+    verified against the pod's CA first and, when that fails (kind's kubelets
+    sign their own certificate), sent again unverified, which the answer says."""
+    with open(SA + "/token") as f:
+        headers = {"Authorization": "Bearer " + f.read().strip()}
+    out = {}
+    for verify in (True, False):
+        pool = urllib3.PoolManager(
+            cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
+            ca_certs=SA + "/ca.crt" if verify else None,
+            assert_hostname=None if verify else False,
+            retries=False, timeout=20)
+        try:
+            if not verify:
+                urllib3.disable_warnings()
+            resp = pool.request(method, url, headers=headers)
+        except Exception as e:  # TLS, connection, DNS, timeout: no HTTP answer
+            tls = isinstance(e, (urllib3.exceptions.SSLError, ssl.SSLError)) or "CERTIFICATE_VERIFY_FAILED" in str(e)
+            if verify and tls:
+                out["unverified"] = "the kubelet's certificate did not verify against the pod's CA: %s" % e
+                continue
+            out["error"] = "%s: %s" % (type(e).__name__, e)
+            return out
+        body = resp.data.decode("utf-8", "replace")[:1048576]
+        out.update({"code": resp.status, "body": body})
+        if resp.status in (401, 403):
+            out["reason"], out["message"] = resp.reason.replace(" ", ""), body.strip()
+        return out
+    return out
+
+
 def request(method, path, body):
+    if path.startswith("https://"):
+        return kubelet(method, path)
     config.load_incluster_config()
     api = client.ApiClient()
     headers = {"Accept": "application/json"}

@@ -5,7 +5,8 @@
 //
 //	inpod-request sleep                    keep the container running
 //	inpod-request METHOD PATH [BODY-JSON]  e.g. GET /api/v1/namespaces/x/pods
-//	                                       (PATH may carry a query: ?watch=1&timeoutSeconds=1)
+//	                                       (PATH may carry a query: ?watch=1&timeoutSeconds=1;
+//	                                       it may be a kubelet's https://HOST:PORT/PATH)
 //	inpod-request batch METHOD PATH BODY-JSON|"" ...
 //	                                       several requests, one after another in
 //	                                       the order given, one JSON line each
@@ -25,10 +26,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -47,11 +51,64 @@ import (
 )
 
 type outcome struct {
-	Code    int    `json:"code,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
-	Body    string `json:"body,omitempty"`
-	Error   string `json:"error,omitempty"`
+	Code       int    `json:"code,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Message    string `json:"message,omitempty"`
+	Body       string `json:"body,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Unverified string `json:"unverified,omitempty"`
+}
+
+const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// kubelet sends a request to a kubelet (url https://HOST:PORT/PATH) with the
+// pod's token: its certificate verified against the pod's CA first and, when
+// that fails (kind's kubelets sign their own), sent again unverified, which
+// the answer says. A kubelet words a refusal in plain text, not a Status.
+func kubelet(method, url string) outcome {
+	token, err := os.ReadFile(serviceAccountDir + "/token")
+	if err != nil {
+		return outcome{Error: err.Error()}
+	}
+	ca, err := os.ReadFile(serviceAccountDir + "/ca.crt")
+	if err != nil {
+		return outcome{Error: err.Error()}
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	var out outcome
+	for _, verify := range []bool{true, false} {
+		tlsConfig := &tls.Config{RootCAs: pool, InsecureSkipVerify: !verify} //nolint:gosec // said in the answer
+		client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+		req, err := http.NewRequest(method, url, nil)
+		if err != nil {
+			return outcome{Error: err.Error()}
+		}
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		resp, err := client.Do(req)
+		var unknown x509.UnknownAuthorityError
+		var invalid x509.HostnameError
+		if verify && (errors.As(err, &unknown) || errors.As(err, &invalid) || (err != nil && strings.Contains(err.Error(), "failed to verify certificate"))) {
+			out.Unverified = "the kubelet's certificate did not verify against the pod's CA: " + err.Error()
+			continue
+		}
+		if err != nil {
+			out.Error = err.Error()
+			return out
+		}
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+		if err != nil {
+			out.Error = "reading the kubelet's answer: " + err.Error()
+			return out
+		}
+		out.Code, out.Body = resp.StatusCode, string(raw)
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			out.Reason, out.Message = strings.ReplaceAll(http.StatusText(resp.StatusCode), " ", ""), strings.TrimSpace(string(raw))
+		}
+		return out
+	}
+	return out
 }
 
 func main() {
@@ -93,6 +150,9 @@ func batch(args []string) {
 }
 
 func do(method, path, body string) outcome {
+	if strings.HasPrefix(path, "https://") {
+		return kubelet(method, path)
+	}
 	cfg, err := rest.InClusterConfig()
 	if err != nil {
 		return outcome{Error: "in-cluster config: " + err.Error()}
