@@ -75,7 +75,7 @@ func TestParseKubectl(t *testing.T) {
 	g.Expect(o).To(BeUnauthorized())
 	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "Unable to connect to the server: dial tcp: lookup kubernetes.default.svc: no such host\n"})
 	g.Expect(o).NotTo(BeAllowed())
-	g.Expect(o.Unobserved).To(gomega.ContainSubstring("no such host"))
+	g.Expect(o.ConnError).To(gomega.ContainSubstring("no such host")) // no HTTP answer, not "not observed"
 	o = ParseKubectl(q, pods.ExecResult{Stdout: "pod/a\n", Stderr: kubectlLog("GET", "/api/v1/namespaces/n/pods?limit=500", "200 OK")})
 	g.Expect(o).To(BeAllowed())
 }

@@ -121,3 +121,17 @@ Error from server (Forbidden): ` + refusal + "\n"})
 		t.Errorf("a kubelet's 404 for an unknown route counts as authorized")
 	}
 }
+
+// kubectl that reached no server had no HTTP answer: neither refused nor
+// "not observed".
+func TestParseKubectlConnectionRefused(t *testing.T) {
+	q := rbac.Request{Verb: "get", Resource: "nodes", Subresource: "metrics", Name: "n1", Kubelet: "172.18.0.2:10250"}
+	o := ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "The connection to the server 172.18.0.2:10250 was refused - did you specify the right host or port?\n"})
+	if o.ConnError == "" || o.Unobserved != "" || o.Cell() != "no answer" {
+		t.Errorf("refused connection: %+v", o)
+	}
+	o = ParseKubectl(q, pods.ExecResult{ExitCode: 1, Stderr: "Unable to connect to the server: dial tcp 172.18.0.2:10250: i/o timeout\n"})
+	if !strings.Contains(o.ConnError, "i/o timeout") {
+		t.Errorf("timeout: %+v", o)
+	}
+}

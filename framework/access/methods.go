@@ -439,11 +439,19 @@ func ParseKubectl(q rbac.Request, res pods.ExecResult) Outcome {
 		}
 	}
 	if len(seen) == 0 && res.ExitCode != 0 {
+		if m := kubectlConnErr.FindString(stderr); m != "" {
+			// no HTTP answer at all: the server could not be reached
+			o.ConnError = "kubectl exit " + strconv.Itoa(res.ExitCode) + ": " + m
+			return o
+		}
 		why += ": " + lines.Clip(stderr, 400)
 	}
 	o.Unobserved = why
 	return o
 }
+
+// kubectlConnErr is kubectl's account of a server it could not reach.
+var kubectlConnErr = regexp.MustCompile(`The connection to the server \S+ was refused[^\n]*|Unable to connect to the server: [^\n]*`)
 
 // ParseKubectlFirst is ParseKubectl where what is asked about is
 // authentication, which answers the first request kubectl sends, whichever it
