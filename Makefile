@@ -106,6 +106,10 @@ verify: ## Prove an intent file (INTENT=path, METHODS=curl,go,...) from inside p
 	  rc=0; IMAGES=$$mode KEEP_CLUSTER=1 GINKGO=$(GINKGO) $(TOOLS)/inpodctl verify -f '$(INTENT)' --methods='$(METHODS)' --report-dir=$(REPORT_DIR) || rc=$$?; \
 	  $(report_step)
 
+.PHONY: controllers
+controllers: docker tools ## Three published controllers' RBAC (from their Go modules), applied verbatim to the kept cluster: draft, verify, one edit each → reports/controllers.md (CONTROLLERS_ONLY=a,b).
+	bash scripts/controllers.sh
+
 .PHONY: manifests
 manifests: ## Regenerate manifests/job/workspaces.yaml from framework/run.Workspaces and the guide.
 	go run ./framework/cmd/inpodctl manifests > manifests/job/workspaces.yaml
