@@ -160,6 +160,10 @@ func (d *drafter) grant(b rbac.Binding, r rbacv1.PolicyRule, s Served, verb stri
 		d.note("%s: %s on %s: no request sends it and the authorizer knows no such verb: not declarable", via, verb, groupRes(s.Group, rbacRes))
 		return
 	}
+	if _, served := d.served[s.Group+"/"+s.Resource]; d.in.Served != nil && !served && !rbac.KubeletEnforced(q) && !slices.Contains(AuthorizerVerbs, verb) {
+		d.note("%s: %s %s: the API server serves no such resource (a group no longer served, or a CRD not installed), so every request for it answers 404 whatever RBAC says: not declarable", via, verb, groupRes(s.Group, rbacRes))
+		return
+	}
 	switch {
 	case b.Namespace != "":
 		if b.Namespace != d.in.Namespace {

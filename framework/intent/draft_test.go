@@ -71,7 +71,9 @@ func TestDraftFromManifests(t *testing.T) {
 func TestDraftExpandsWildcards(t *testing.T) {
 	cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "scaler"},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*/scale"}, Verbs: []string{"*"}},
-			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"list"}}}}
+			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"list"}},
+			{APIGroups: []string{"extensions"}, Resources: []string{"ingresses"}, Verbs: []string{"list"}},
+			{APIGroups: []string{""}, Resources: []string{"nodes/metrics"}, Verbs: []string{"get"}}}}
 	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "scaler"}, RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "scaler"},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "hpa", Namespace: "kube-system"}}}
 	bindings, _ := rbac.BindingsOf([]k8s.Object{cr, crb})
@@ -85,12 +87,15 @@ func TestDraftExpandsWildcards(t *testing.T) {
 		"{verb: get, group: apps, resource: deployments, subresource: scale, name: inpod-draft-any}",
 		"{verb: update, group: apps, resource: deployments, subresource: scale, name: inpod-draft-any}",
 		"{verb: patch, group: apps, resource: deployments, subresource: scale, name: inpod-draft-any}",
+		"list ingresses.extensions: the API server serves no such resource",
+		"{verb: get, resource: nodes, subresource: metrics, name: inpod-draft-any, namespace: cluster-wide}",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("draft lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "{verb: list, group: apps, resource: deployments}") || strings.Contains(out, "  - {verb: list, resource: secrets}\n") || strings.Contains(out, "  - {verb: list, resource: secrets, namespace: cluster-wide}\n") {
+	if strings.Contains(out, "{verb: list, group: apps, resource: deployments}") || strings.Contains(out, "  - {verb: list, resource: secrets}\n") || strings.Contains(out, "  - {verb: list, resource: secrets, namespace: cluster-wide}\n") ||
+		strings.Contains(out, "{verb: list, group: extensions") {
 		t.Errorf("expanded too far, or denied what is granted:\n%s", out)
 	}
 	if _, err := Parse("draft.yaml", []byte(out)); err != nil {

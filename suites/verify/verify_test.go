@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -116,6 +117,10 @@ func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c ce
 	return why
 }
 
+// errNotSent is a planned request no client sends (authorizer only, or one the
+// kubelet is not asked): its spec says why before it reads the batch.
+var errNotSent = fmt.Errorf("not sent")
+
 var _ = Describe("Intended access", func() {
 	if intentErr != nil {
 		It("reads the intent file", func() { Fail(intentErr.Error()) })
@@ -142,6 +147,23 @@ func describeAccount(a intent.Account) {
 		fw := fixture.New(suiteRun, say)
 		targets := map[string]access.Target{}
 		var resolver *intent.Resolver // an intended request as the clients send it
+		// Each client's probe pod makes all of the account's requests in one
+		// exec (access.Batch), in BeforeAll; each spec asserts its own.
+		batches := map[string]*access.Batch{}
+		planned := map[string][]*access.Planned{}
+		for _, m := range methods() {
+			b := &access.Batch{Method: m}
+			batches[m.Name()] = b
+			for _, c := range cells {
+				planned[m.Name()] = append(planned[m.Name()], b.Add(m.Name(), func() (rbac.Request, error) {
+					q, err := resolver.Request(a.Namespace, c.req)
+					if err == nil && (intent.AuthorizerOnly(q) || rbac.KubeletUnsent(q) != "" && rbac.KubeletEnforced(q)) {
+						return q, errNotSent
+					}
+					return q, err
+				}))
+			}
+		}
 		BeforeAll(func(ctx SpecContext) {
 			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID,
 				Kubelets: fw.Run.Facts.Kubelets, KubeletsErr: fw.Run.Facts.NodesErr}
@@ -168,9 +190,18 @@ func describeAccount(a intent.Account) {
 				list = append(list, p)
 			}
 			fw.CreatePods(ctx, list...)
+			var wg sync.WaitGroup
+			for name, b := range batches {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					b.Run(ctx, fw.Run, map[string]access.Target{name: targets[name]})
+				}()
+			}
+			wg.Wait()
 		})
 
-		for _, c := range cells {
+		for i, c := range cells {
 			for _, m := range methods() {
 				It(fmt.Sprintf("%s %s with %s from inside a pod", c.may(), describe(a, c.req), m.Name()), Label("intent", "method:"+m.Name()), func(ctx SpecContext) {
 					q, err := resolver.Request(a.Namespace, c.req)
@@ -183,7 +214,7 @@ func describeAccount(a intent.Account) {
 						Skip("not sent to the kubelet: " + rbac.KubeletUnsent(q) + "; the SubjectAccessReview answers the row")
 					}
 					Expect(err).NotTo(HaveOccurred())
-					o, err := m.Do(ctx, fw.Run, targets[m.Name()], q)
+					o, exec, err := planned[m.Name()][i].Result()
 					Expect(err).NotTo(HaveOccurred())
 					if q.Kubelet != "" && o.ConnError != "" {
 						// a NetworkPolicy or a firewall between pods and nodes:
@@ -202,7 +233,7 @@ func describeAccount(a intent.Account) {
 					}
 					ok, _ := matcher.Match(o)
 					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), o.Allowed() || o.AuthorizedAbsent() || o.AuthorizedInvalid(), ok)
-					Expect(o).To(matcher, why)
+					Expect(o).To(matcher, why+" ("+exec+")")
 				})
 			}
 			It(fmt.Sprintf("%s %s in a SubjectAccessReview", c.may(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
