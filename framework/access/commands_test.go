@@ -24,7 +24,7 @@ func TestEachClientSendsExactlyTheRequest(t *testing.T) {
 		{q: rbac.Request{Verb: "watch", Resource: "pods", Namespace: "n"}, curl: `"$APISERVER/api/v1/namespaces/n/pods?timeoutSeconds=1&watch=1"`,
 			kubectlHas: []string{"kubectl -v=6 get --raw '/api/v1/namespaces/n/pods?timeoutSeconds=1&watch=1'"}},
 		{q: rbac.Request{Verb: "create", Resource: "configmaps", Namespace: "n", Body: `{"kind":"ConfigMap"}`, DryRun: true},
-			curl: `-X POST -H 'Content-Type: application/json' --data '{"kind":"ConfigMap"}' -w '\n%{http_code}' "$APISERVER/api/v1/namespaces/n/configmaps?dryRun=All"`,
+			curl:       `-X POST -H 'Content-Type: application/json' --data '{"kind":"ConfigMap"}' -w '\n%{http_code}' "$APISERVER/api/v1/namespaces/n/configmaps?dryRun=All"`,
 			kubectlHas: []string{"kubectl -v=6 create -n n --dry-run=server -f -"}},
 		{q: rbac.Request{Verb: "update", Resource: "configmaps", Namespace: "n", Name: "c", Body: `{}`, DryRun: true}, curl: `-X PUT`,
 			kubectlHas: []string{"kubectl -v=6 replace -n n --dry-run=server -f -"}},
