@@ -60,8 +60,28 @@ func intentRows(cells []IntentCell) []IntentRow {
 	for _, k := range order {
 		out = append(out, *rows[k])
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Mismatch && !out[j].Mismatch })
+	// mismatches first; then by account and by resource, so a long intent
+	// (a controller's list and watch of forty kinds) reads kind by kind
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.Mismatch != b.Mismatch:
+			return a.Mismatch
+		case a.ServiceAccount != b.ServiceAccount:
+			return a.ServiceAccount < b.ServiceAccount
+		}
+		return requestResource(a.Request) < requestResource(b.Request)
+	})
 	return out
+}
+
+// requestResource is the resource a row's request names ("pods/log.group"
+// of "get pods/log.group NAME (in NS)").
+func requestResource(req string) string {
+	if f := strings.Fields(req); len(f) > 1 {
+		return f[1]
+	}
+	return req
 }
 
 // intentMarkdown is the intent matrix, mismatches first.

@@ -29,3 +29,27 @@ func TestResultsCountsAndNamesEachFailure(t *testing.T) {
 		t.Errorf("a JUnit over the bound is kept: %q", big["junit"])
 	}
 }
+
+// A long intent's matrix reads mismatches first, then account by account and
+// resource by resource, whatever order the specs ran in.
+func TestIntentRowsGroupedByAccountAndResource(t *testing.T) {
+	cell := func(sa, req string, ok bool) IntentCell {
+		return IntentCell{ServiceAccount: sa, Request: req, Client: "curl", Want: "allow", OK: ok}
+	}
+	rows := intentRows([]IntentCell{
+		cell("b/x", "watch pods (cluster-wide)", true),
+		cell("a/y", "list secrets (cluster-wide)", true),
+		cell("b/x", "list configmaps (cluster-wide)", true),
+		cell("b/x", "list pods (cluster-wide)", false),
+		cell("a/y", "get configmaps c (in a)", true),
+	})
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.ServiceAccount+" "+r.Request)
+	}
+	want := []string{"b/x list pods (cluster-wide)", "a/y get configmaps c (in a)", "a/y list secrets (cluster-wide)",
+		"b/x list configmaps (cluster-wide)", "b/x watch pods (cluster-wide)"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -166,7 +166,7 @@ func describeAccount(a intent.Account) {
 		}
 		BeforeAll(func(ctx SpecContext) {
 			resolver = &intent.Resolver{Discovery: fw.Proxy.Clientset().Discovery(), ObjectName: "inpod-verify-" + fw.ID,
-				Kubelets: fw.Run.Facts.Kubelets, KubeletsErr: fw.Run.Facts.NodesErr}
+				Kubelets: fw.Facts.Kubelets, KubeletsErr: fw.Facts.NodesErr}
 			sa, err := fw.Proxy.Clientset().CoreV1().ServiceAccounts(a.Namespace).Get(ctx, a.Name, metav1.GetOptions{})
 			if err != nil {
 				Fail(fmt.Sprintf("%s line %d: ServiceAccount %s/%s: %v — apply the workload's ServiceAccount and RBAC before verifying its intent", intentFile.Path, a.Line, a.Namespace, a.Name, err))
