@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -221,7 +222,7 @@ func TestResolverKubeletAndAuthorizerOnly(t *testing.T) {
 	if err != nil || !AuthorizerOnly(q) || q.Body != "" || q.DryRun || q.Namespace != "ops" {
 		t.Errorf("impersonate: %+v %v", q, err)
 	}
-	if _, err := (&Resolver{KubeletsErr: "list nodes: forbidden"}).Request("ops", Entry{Request: rbac.Request{Verb: "get", Resource: "nodes", Subresource: "metrics", Name: draftAnyName}}); err == nil || !strings.Contains(err.Error(), "list nodes: forbidden") {
+	if _, err := (&Resolver{KubeletsErr: "list nodes: forbidden"}).Request("ops", Entry{Request: rbac.Request{Verb: "get", Resource: "nodes", Subresource: "metrics", Name: draftAnyName}}); !errors.As(err, new(NoKubeletError)) || !strings.Contains(err.Error(), "list nodes: forbidden") {
 		t.Errorf("no kubelets known: %v", err)
 	}
 }

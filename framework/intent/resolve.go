@@ -120,11 +120,18 @@ func (r *Resolver) kubelet(q rbac.Request) (rbac.Request, error) {
 	}
 	nodes := slices.Sorted(maps.Keys(r.Kubelets))
 	if len(nodes) == 0 {
-		return q, fmt.Errorf("no node's kubelet address is known, so %s has nowhere to go (%s)", q, map[bool]string{true: "no node lists an address", false: r.KubeletsErr}[r.KubeletsErr == ""])
+		return q, NoKubeletError{fmt.Sprintf("no node's kubelet address is known, so %s has nowhere to go (%s)", q, map[bool]string{true: "no node lists an address", false: r.KubeletsErr}[r.KubeletsErr == ""])}
 	}
 	q.Name, q.Kubelet = nodes[0], r.Kubelets[nodes[0]]
 	return q, nil
 }
+
+// NoKubeletError is a kubelet-enforced request with no kubelet to send it to:
+// the nodes could not be listed (the Job's confined runner may not), or list
+// no address. The request itself is whole: a SubjectAccessReview can ask it.
+type NoKubeletError struct{ msg string }
+
+func (e NoKubeletError) Error() string { return e.msg }
 
 // Describe is e as RBAC asks it for an account of ns, with no discovery.
 func Describe(ns string, e Entry) string { return e.For(ns).String() }
