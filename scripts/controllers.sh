@@ -31,7 +31,8 @@ for c in "${CONTROLLERS[@]}"; do
   echo "controllers: $name ($module), ServiceAccount $account" >&2
   # the module's zip, unpacked here: go extracts a module only when this
   # toolchain may build it, and these files need no building
-  zip=$(cd "$ROOT" && go mod download -json "$module" | sed -n 's/^[[:space:]]*"Zip": "\(.*\)",$/\1/p' || true)
+  # (go exits non-zero when this toolchain may not build the module; the zip is there)
+  zip=$( (cd "$ROOT" && go mod download -json "$module") | sed -n 's/^[[:space:]]*"Zip": "\(.*\)",$/\1/p') || true
   [ -s "$zip" ] || { echo "controllers: the module proxy gave no zip for $module" >&2; exit 1; }
   rm -rf "$OUT/$name.src" && python3 -m zipfile -e "$zip" "$OUT/$name.src"
   dir=$OUT/$name.src/${module/@/@}
@@ -47,7 +48,10 @@ for c in "${CONTROLLERS[@]}"; do
   rc=0; make -C "$ROOT" --no-print-directory verify INTENT="$draft" REPORT_DIR="$OUT/$name" >"$OUT/$name.log" 2>&1 || rc=$?
   took=$(( $(date +%s) - start ))
   got=$(differ "$OUT/$name")
-  [ "$rc" = 0 ] && [[ $got == 0\ of* ]] || { fail=1; echo "controllers: $name: the draft did not verify clean (exit $rc, $got differ): $OUT/$name.log" >&2; }
+  if [ "$rc" != 0 ] || [[ $got != 0\ of* ]]; then
+    fail=1
+    echo "controllers: $name: the draft did not verify clean (exit $rc, $got differ): $OUT/$name.log" >&2
+  fi
 
   # the deliberate edit: the first granted list, moved from allow to deny
   edited=$OUT/$name.edited.yaml
@@ -58,8 +62,10 @@ for c in "${CONTROLLERS[@]}"; do
   egot=$(differ "$OUT/$name-edited")
   row=$(grep -m1 '^| ❌' "$OUT/$name-edited/summary.md" 2>/dev/null || true)
   cause=$(awk -F' \\| ' '{print $NF}' <<<"$row" | sed 's/ |$//')
-  [ "$erc" != 0 ] && [[ $egot == 1\ of* ]] && [[ $cause == *"granted by"* ]] ||
-    { fail=1; echo "controllers: $name: the edit did not show exactly its row (exit $erc, $egot differ): $OUT/$name-edited.log" >&2; }
+  if [ "$erc" = 0 ] || [[ $egot != 1\ of* ]] || [[ $cause != *"granted by"* ]]; then
+    fail=1
+    echo "controllers: $name: the edit did not show exactly its row (exit $erc, $egot differ): $OUT/$name-edited.log" >&2
+  fi
   rows+=("| $name | \`$module\` | $account | $requests | $verbs | $(summary_line "$OUT/$name") | $got | ${took} s | \`$(sed 's/^  - //; s/  #.*//' <<<"$moved")\` → $egot; cause: $cause |")
 done
 
