@@ -6,7 +6,7 @@
 # then one deliberate edit — a granted list moved from allow to deny — verified
 # again (exactly that row expected to differ, its granting binding named).
 # Writes reports/controllers.md (REPORT_DIR) and each run's summary beside it.
-# The controllers' Deployments are not applied: their images are not here, and
+# Each controller's RBAC is deleted again after its runs. The controllers' Deployments are not applied: their images are not here, and
 # inpod's probe pods run as their ServiceAccounts instead.
 source "$(dirname "$0")/lib-kube.sh"
 OUT=$REPORT_DIR/controllers
@@ -66,6 +66,10 @@ for c in "${CONTROLLERS[@]}"; do
     fail=1
     echo "controllers: $name: the edit did not show exactly its row (exit $erc, $egot differ): $OUT/$name-edited.log" >&2
   fi
+  # the controller's RBAC is not inpod's: removed again, so that nothing of it is left
+  for f in $files; do
+    "$KUBECTL" delete --ignore-not-found ${ns:+-n "$ns"} -f "$dir/$f" >&2
+  done
   rows+=("| $name | \`$module\` | $account | $requests | $verbs | $(summary_line "$OUT/$name") | $got | ${took} s | \`$(sed 's/^  - //; s/  #.*//' <<<"$moved")\` → $egot; cause: $cause |")
 done
 

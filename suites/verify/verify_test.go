@@ -217,9 +217,13 @@ func describeAccount(a intent.Account) {
 						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "kubelet address unknown: SubjectAccessReview only", err.Error(), false, true)
 						Skip(err.Error() + ": the row rests on the SubjectAccessReview")
 					}
-					Expect(err).NotTo(HaveOccurred())
+					if err != nil {
+						Fail(fmt.Sprintf("%s %s: the intended request cannot be sent: %v", describe(a, c.req), m.Name(), err))
+					}
 					o, exec, err := planned[m.Name()][i].Result()
-					Expect(err).NotTo(HaveOccurred())
+					if err != nil {
+						Fail(fmt.Sprintf("%s %s: no answer from the probe pod: %v", describe(a, c.req), m.Name(), err))
+					}
 					if q.Kubelet != "" && o.ConnError != "" {
 						// a NetworkPolicy or a firewall between pods and nodes:
 						// the kubelet's answer cannot be had from a pod
@@ -243,10 +247,14 @@ func describeAccount(a intent.Account) {
 			It(fmt.Sprintf("%s %s in a SubjectAccessReview", c.may(), describe(a, c.req)), Label("intent", "sar"), func(ctx SpecContext) {
 				q, err := resolver.Request(a.Namespace, c.req)
 				if !errors.As(err, new(intent.NoKubeletError)) { // the question is whole without the kubelet's address
-					Expect(err).NotTo(HaveOccurred())
+					if err != nil {
+						Fail(fmt.Sprintf("%s: the intended request cannot be asked: %v", describe(a, c.req), err))
+					}
 				}
 				allowed, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), a.Namespace, a.Name, q)
-				Expect(err).NotTo(HaveOccurred())
+				if err != nil {
+					Fail(fmt.Sprintf("%s: the SubjectAccessReview failed: %v", describe(a, c.req), err))
+				}
 				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
 				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, "", allowed, allowed == c.allow)
 				Expect(allowed).To(Equal(c.allow), "SubjectAccessReview for %s: %s; %s", user, answer, why)
