@@ -6,7 +6,9 @@
 #      reproduce the facts of the third-party images that matter) pushed under
 #      their docker.io names, and the Docker engine given the registry as its
 #      docker.io mirror, so a `docker pull curlimages/curl:8.16.0` meets it;
-#   3. `make release REGISTRY=127.0.0.1:PORT/inpod` (RELEASE_BUILD=local);
+#   3. `make release REGISTRY=127.0.0.1:PORT/inpod` (RELEASE_BUILD=local): the Go
+#      images (suite, probe-go) built as the release builds them, for linux/amd64
+#      and linux/arm64, on the stand-in for their distroless base (GO_BASE);
 #   4. a kind cluster whose node's containerd pulls docker.io and the release's
 #      registry through that registry (INPOD_NODE_MIRRORS): no image is loaded
 #      into it; the node image itself is the engine's, as with every kind cluster;
@@ -119,11 +121,25 @@ kill -HUP "$(pidof dockerd)"
 for _ in $(seq 20); do docker info --format '{{json .RegistryConfig.Mirrors}}' | grep -qF "$reg" && break; sleep 0.5; done
 docker info --format '{{json .RegistryConfig.Mirrors}}' | grep -qF "$reg" || die "dockerd did not take http://$reg as its docker.io mirror"
 
+# The Go images' base: gcr.io is no docker.io mirror's, so the stand-in has a
+# name of its own (GO_BASE); framework/images.StaticBaseFacts says what it reproduces.
+go_base=$(go run ./framework/cmd/inpodctl standin-base --to "$reg/stand-ins/gcr.io/distroless/static-debian12:nonroot") ||
+  die "pushing the stand-in for distroless static failed"
+log "stand-in $go_base for gcr.io/distroless/static-debian12:nonroot (linux/amd64, linux/arm64)"
+
 release_start=$SECONDS
-make --no-print-directory release REGISTRY="$reg/inpod" RELEASE_BUILD=local >&2
+make --no-print-directory release REGISTRY="$reg/inpod" RELEASE_BUILD=local GO_BASE="$go_base" >&2
 log "make release took $((SECONDS - release_start))s"
 declare -A ref
 while IFS=$'\t' read -r k r; do ref[$k]=$r; done <dist/images.txt
+# Each Go image is an index of both platforms, as the registry serves it.
+for k in suite go; do
+  repo=${ref[$k]#"$reg"/} && repo=${repo%%:*}
+  plats=$(curl -fsS -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$reg/v2/$repo/manifests/${ref[$k]##*@}" |
+    jq -r '[.manifests[]?.platform | "\(.os)/\(.architecture)"] | join(", ")')
+  [ "$plats" = "linux/amd64, linux/arm64" ] || die "the registry serves ${ref[$k]} for '$plats', not linux/amd64 and linux/arm64"
+  log "image $k ${ref[$k]}: an index of $plats"
+done
 
 # The cluster: the offline node (the engine's), its containerd pulling through the registry.
 export INPOD_NODE_MIRRORS="docker.io=http://@host:$REHEARSAL_PORT,$reg=http://@host:$REHEARSAL_PORT"
@@ -202,9 +218,11 @@ log "the node ($node_ip) fetched $blobs blobs, $((bytes / 1048576)) MiB, from th
 [ "$blobs" -gt 0 ] || die "the registry's access log shows no blob fetched by the node"
 cat >&2 <<EOF
 $(date +%T) rehearsal: passed in $((SECONDS - start))s. Not rehearsed here, and why:
-    - multi-arch images and the published Dockerfiles (manifests/job/Dockerfile, manifests/probes/*):
-      RELEASE_BUILD=buildx needs docker buildx, QEMU for arm64, and the internet (golang, python:3.12-slim,
-      distroless, PyPI); here the release's bytes are this machine's offline builds, one platform
+    - the Python probe's published Dockerfile: RELEASE_BUILD=buildx needs docker buildx, QEMU for arm64's
+      pip, python:3.12-slim and PyPI; here its bytes are this machine's offline build, one platform
+    - the arm64 half of the Go images was pushed and listed, never run (no arm64 node here)
+    - distroless static: its stand-in (GO_BASE) reproduces the users, /tmp, the CA bundle, USER, WORKDIR and
+      PATH, not tzdata, netbase or Debian's os-release
     - alpine/k8s: no stand-in; the kubectl probe is inpod's own kubectl image from the release registry
     - kindest/node: the node image is inpod's offline node, taken from the engine (kind never pulls it)
     - registry authentication and TLS: the registry is plain HTTP without credentials

@@ -6,23 +6,27 @@
 #   images.txt                                             every image the Job runs, by digest
 #   inpod-job.yaml                                         manifests/job, one file, images by digest
 #
-# inpod's own images are suite, probe-python and probe-go; the results container
+# inpod's own images are suite, probe-go and probe-python; the results container
 # and the curl probe are curlimages/curl, and the kubectl probe alpine/k8s (buildx)
 # or inpod's own kubectl image (local: alpine/k8s has no stand-in here), pinned by
 # the digest the registry serving docker.io names answers.
 #
-# RELEASE_BUILD=buildx (the release workflow): each of inpod's images is built
-# from its published Dockerfile (manifests/job/Dockerfile, manifests/probes/*)
-# for PLATFORMS and pushed by `docker buildx build --push`.
-# RELEASE_BUILD=local (the rehearsal, a machine without buildx or a registry
-# other than REGISTRY): the images built here by scripts/images (single
-# platform, offline build files) are pushed as the release's bytes.
+# suite and probe-go, in both modes, by `inpodctl build-image` (framework/images
+# GoImages): cross-compiled for each of PLATFORMS (CGO off: no emulator) on GO_BASE
+# (default distroless static by digest; the rehearsal's stand-in) and pushed as
+# an index.
+# probe-python, RELEASE_BUILD=buildx (the release workflow): built from
+# manifests/probes/python/Dockerfile.probe for PLATFORMS by `docker buildx build
+# --push` (pip needs PyPI, QEMU runs arm64's pip).
+# probe-python, RELEASE_BUILD=local (the rehearsal: no PyPI, no buildx): the
+# offline image built here by scripts/images, one platform, pushed as is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${REGISTRY:?make release: REGISTRY=host[:port]/path is required (e.g. ghcr.io/you/inpod, 127.0.0.1:5055/inpod)}"
 : "${VERSION:=$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
 : "${RELEASE_BUILD:=local}"
 : "${PLATFORMS:=linux/amd64,linux/arm64}"
+: "${GO_BASE:=}"
 : "${DIST:=$PWD/dist}"
 : "${K8S_VERSION:=$(cat K8S_VERSION)}"
 : "${CURL_REF:=curlimages/curl:8.16.0}"
@@ -77,16 +81,21 @@ push_buildx() {
   rm -f "$meta"
 }
 
+# push_go NAME: one of inpod's Go images, built for PLATFORMS and pushed.
+push_go() {
+  local out
+  out=$(go run ./framework/cmd/inpodctl build-image "$1" --to "$REGISTRY/$1:$VERSION" --platforms "$PLATFORMS" ${GO_BASE:+--base "$GO_BASE"}) ||
+    die "inpodctl build-image $1 failed"
+  echo "$out"
+}
+
 declare -A ref
+ref[suite]=$(push_go suite)
+ref[go]=$(push_go probe-go)
 if [ "$RELEASE_BUILD" = buildx ]; then
-  ref[suite]=$(push_buildx manifests/job/Dockerfile . suite)
   ref[python]=$(push_buildx manifests/probes/python/Dockerfile.probe manifests/probes/python probe-python)
-  ref[go]=$(push_buildx manifests/probes/go/Dockerfile . probe-go)
 else
-  bash scripts/images/suite.sh
-  ref[suite]=$(push_local inpod/suite:offline suite)
   ref[python]=$(push_local inpod/probe-python:offline probe-python)
-  ref[go]=$(push_local inpod/probe-go:offline probe-go)
 fi
 ref[curl]=$(digest_of "$CURL_REF")
 if [ "$RELEASE_BUILD" = buildx ]; then

@@ -1,11 +1,15 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,16 +20,16 @@ import (
 type Engine interface {
 	Present(ctx context.Context, ref string) bool
 	Pull(ctx context.Context, ref string, timeout time.Duration) error
-	Build(ctx context.Context, ref string, df images.Dockerfile, timeout time.Duration) error
+	Build(ctx context.Context, ref string, r images.Recipe, timeout time.Duration) error
 	Mirrors(ctx context.Context) []string // the engine's mirrors for docker.io, as URLs
 }
 
 // PullInput says which images a run needs in the local Docker engine.
 type PullInput struct {
 	Refs    []string
-	Build   map[string]images.Dockerfile // refs built from a Dockerfile when missing
-	Timeout time.Duration                // bound on one pull or build
-	Engine  Engine                       // nil: the local Docker engine
+	Build   map[string]images.Recipe // refs built here when missing
+	Timeout time.Duration            // bound on one pull or build
+	Engine  Engine                   // nil: the local Docker engine
 	Log     func(format string, args ...any)
 }
 
@@ -55,9 +59,9 @@ func PullImages(ctx context.Context, in PullInput) error {
 		start := time.Now()
 		if df, ok := in.Build[ref]; ok {
 			if err := in.Engine.Build(ctx, ref, df, in.Timeout); err != nil {
-				return fmt.Errorf("build %s from %s failed: %v", ref, df.File, err)
+				return fmt.Errorf("build %s from %s failed: %v", ref, df, err)
 			}
-			in.Log("image %s %s: built from %s in %s", n, ref, df.File, time.Since(start).Round(time.Second))
+			in.Log("image %s %s: built from %s in %s", n, ref, df, time.Since(start).Round(time.Second))
 			continue
 		}
 		from := registry
@@ -128,8 +132,34 @@ func (LocalDocker) Pull(ctx context.Context, ref string, timeout time.Duration) 
 	return err
 }
 
-func (LocalDocker) Build(ctx context.Context, ref string, df images.Dockerfile, timeout time.Duration) error {
-	_, err := docker(ctx, timeout, "build", "-f", df.File, "-t", ref, df.Context)
+// Build runs docker build for a Dockerfile recipe; a Go image is assembled
+// (images.SaveGoImage) for this host's platform and loaded.
+func (LocalDocker) Build(ctx context.Context, ref string, r images.Recipe, timeout time.Duration) error {
+	if r.Go == "" {
+		_, err := docker(ctx, timeout, "build", "-f", r.File, "-t", ref, r.Context)
+		return err
+	}
+	g, ok := images.LookupGoImage(r.Go)
+	if !ok {
+		return fmt.Errorf("no Go image %q", r.Go)
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if mod, e := exec.CommandContext(ctx, "go", "env", "GOMOD").Output(); e == nil && len(bytes.TrimSpace(mod)) > 0 {
+		root = filepath.Dir(string(bytes.TrimSpace(mod)))
+	}
+	tmp, err := os.MkdirTemp("", "inpod-load-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	file := filepath.Join(tmp, "image.tar")
+	if err := images.SaveGoImage(ctx, g, "", root, ref, file); err != nil {
+		return err
+	}
+	_, err = docker(ctx, timeout, "load", "-q", "-i", file)
 	return err
 }
 

@@ -27,8 +27,8 @@ func (f *fakeEngine) Pull(_ context.Context, ref string, _ time.Duration) error 
 	f.calls = append(f.calls, "pull "+ref)
 	return f.fail[ref]
 }
-func (f *fakeEngine) Build(_ context.Context, ref string, df images.Dockerfile, _ time.Duration) error {
-	f.calls = append(f.calls, "build "+ref+" "+df.File)
+func (f *fakeEngine) Build(_ context.Context, ref string, r images.Recipe, _ time.Duration) error {
+	f.calls = append(f.calls, "build "+ref+" "+r.String())
 	return f.fail[ref]
 }
 func (f *fakeEngine) Mirrors(context.Context) []string { return f.mirrors }
@@ -39,21 +39,21 @@ func TestPullImagesPullsOrBuildsOnlyWhatIsMissingOneLineEach(t *testing.T) {
 	var lines []string
 	err := PullImages(context.Background(), PullInput{
 		Refs:   []string{node, "curlimages/curl:8.16.0", "inpod/probe-go:published", "registry.k8s.io/kubectl:v1.37.2"},
-		Build:  map[string]images.Dockerfile{"inpod/probe-go:published": {File: "manifests/probes/go/Dockerfile", Context: "."}},
+		Build:  map[string]images.Recipe{"inpod/probe-go:published": {Go: "probe-go"}, "inpod/probe-python:published": {File: "manifests/probes/python/Dockerfile.probe"}},
 		Engine: e,
 		Log:    func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"pull " + node, "build inpod/probe-go:published manifests/probes/go/Dockerfile", "pull registry.k8s.io/kubectl:v1.37.2"}
+	want := []string{"pull " + node, "build inpod/probe-go:published GoImages probe-go on gcr.io/distroless/static-debian12:nonroot", "pull registry.k8s.io/kubectl:v1.37.2"}
 	if !reflect.DeepEqual(e.calls, want) {
 		t.Fatalf("calls %q, want %q", e.calls, want)
 	}
 	if len(lines) != 4 {
 		t.Fatalf("want one line per image, got %q", lines)
 	}
-	for i, sub := range []string{"docker pull from docker.io", "present", "built from manifests/probes/go/Dockerfile", "docker pull from registry.k8s.io"} {
+	for i, sub := range []string{"docker pull from docker.io", "present", "built from GoImages probe-go on gcr.io/distroless/static-debian12:nonroot", "docker pull from registry.k8s.io"} {
 		if !strings.Contains(lines[i], sub) {
 			t.Errorf("line %d %q does not say %q", i, lines[i], sub)
 		}

@@ -59,8 +59,9 @@ var others = []Variable{
 	{"MATRIX_MINORS", "1.37 1.36 1.35", "make matrix: minors to find the newest patch of", "", "make"},
 	{"REGISTRY", "", "make release: host[:port]/path to publish into", "", "make"},
 	{"VERSION", "", "make release: the release version", "", "make"},
-	{"RELEASE_BUILD", "local", "make release: buildx or local", "", "make"},
-	{"PLATFORMS", "linux/amd64,linux/arm64", "make release: image platforms (buildx)", "", "make"},
+	{"RELEASE_BUILD", "local", "make release: how the Python probe is built, buildx or local", "", "make"},
+	{"PLATFORMS", "linux/amd64,linux/arm64", "make release: image platforms", "", "make"},
+	{"GO_BASE", "distroless static by digest", "make release: the Go images' base (the rehearsal's stand-in)", "", "make"},
 	{"REHEARSAL_PORT", "5055", "make rehearsal: the local registry's port", "", "make"},
 	{"REHEARSAL_QUICK", "", "make rehearsal: 1 = the Job only, curl specs", "", "make"},
 }

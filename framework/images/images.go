@@ -66,17 +66,27 @@ func Published(k8sVersion string) map[string]string {
 	}
 }
 
-// Dockerfile says how an image of the published set is built from this repository
-// instead of pulled; paths are relative to the repository root.
-type Dockerfile struct {
+// Recipe says how an image of the published set is built here instead of
+// pulled: a Dockerfile (File, Context: paths relative to the repository root)
+// or one of GoImages (Go), cross-compiled on GoBase for this host's platform.
+type Recipe struct {
 	File, Context string
+	Go            string
 }
 
-// Built lists the published-set images built here from a Dockerfile.
-var Built = map[string]Dockerfile{
+func (r Recipe) String() string {
+	if r.Go != "" {
+		return "GoImages " + r.Go + " on " + strings.SplitN(GoBase, "@", 2)[0]
+	}
+	return r.File
+}
+
+// Built lists the published-set images built here when missing: the same
+// recipes the release builds (scripts/release.sh).
+var Built = map[string]Recipe{
 	"inpod/probe-python:published": {File: "manifests/probes/python/Dockerfile.probe", Context: "manifests/probes/python"},
-	"inpod/probe-go:published":     {File: "manifests/probes/go/Dockerfile", Context: "."},
-	"inpod/suite:published":        {File: "manifests/job/Dockerfile", Context: "."},
+	"inpod/probe-go:published":     {Go: "probe-go"},
+	"inpod/suite:published":        {Go: "suite"},
 }
 
 // Suite is the suite image the in-cluster Job runs for mode, unless SUITE_IMAGE says otherwise.

@@ -99,7 +99,7 @@ func TestWorkflowNodesAreKindsList(t *testing.T) {
 	}
 }
 
-func TestPublishedImagesBuiltHereHaveTheirDockerfile(t *testing.T) {
+func TestPublishedImagesBuiltHereHaveTheirRecipe(t *testing.T) {
 	pub := Published("v1.36.3")
 	for _, m := range []string{"python", "go"} {
 		if _, ok := Built[pub[m]]; !ok {
@@ -107,7 +107,7 @@ func TestPublishedImagesBuiltHereHaveTheirDockerfile(t *testing.T) {
 		}
 	}
 	if _, ok := Built[Suite(config.ImagesPublished, "")]; !ok {
-		t.Error("the published suite image has no Dockerfile")
+		t.Error("the published suite image has no recipe")
 	}
 	if Suite(config.ImagesOffline, "") != "inpod/suite:offline" || Suite(config.ImagesPublished, "r/s:1") != "r/s:1" {
 		t.Error("Suite")
@@ -140,9 +140,15 @@ func TestOverridesWinAndAreReported(t *testing.T) {
 	}
 }
 
-func TestBuiltDockerfilesExist(t *testing.T) {
-	for ref, df := range Built {
-		for _, p := range []string{df.File, df.Context} {
+func TestBuiltRecipesExist(t *testing.T) {
+	for ref, r := range Built {
+		if r.Go != "" {
+			if _, ok := LookupGoImage(r.Go); !ok {
+				t.Errorf("%s: no Go image %q", ref, r.Go)
+			}
+			continue
+		}
+		for _, p := range []string{r.File, r.Context} {
 			if _, err := os.Stat(filepath.Join("..", "..", p)); err != nil {
 				t.Errorf("%s: %v", ref, err)
 			}

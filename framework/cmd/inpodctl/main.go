@@ -74,6 +74,8 @@ func rootCommand() *cobra.Command {
 		verifyCommand(),
 		intentCommand(),
 		releaseManifestCommand(),
+		buildImageCommand(),
+		standInBaseCommand(),
 		&cobra.Command{Use: "manifests", Short: "Print manifests/job/workspaces.yaml as the suite's purposes make it", Args: cobra.NoArgs,
 			RunE: func(*cobra.Command, []string) error {
 				data, err := job.WorkspaceYAML()
