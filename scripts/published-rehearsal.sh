@@ -128,7 +128,8 @@ go_base=$(go run ./framework/cmd/inpodctl standin-base --to "$reg/stand-ins/gcr.
 log "stand-in $go_base for gcr.io/distroless/static-debian12:nonroot (linux/amd64, linux/arm64)"
 
 release_start=$SECONDS
-make --no-print-directory release REGISTRY="$reg/inpod" RELEASE_BUILD=local GO_BASE="$go_base" >&2
+# The kubectl probe at the cluster's own version (the offline node's, not kind's published one).
+make --no-print-directory release REGISTRY="$reg/inpod" RELEASE_BUILD=local GO_BASE="$go_base" KUBECTL_REF="alpine/k8s:${K8S_VERSION#v}" >&2
 log "make release took $((SECONDS - release_start))s"
 declare -A ref
 while IFS=$'\t' read -r k r; do ref[$k]=$r; done <dist/images.txt
@@ -223,7 +224,8 @@ $(date +%T) rehearsal: passed in $((SECONDS - start))s. Not rehearsed here, and 
     - the arm64 half of the Go images was pushed and listed, never run (no arm64 node here)
     - distroless static: its stand-in (GO_BASE) reproduces the users, /tmp, the CA bundle, USER, WORKDIR and
       PATH, not tzdata, netbase or Debian's os-release
-    - alpine/k8s: no stand-in; the kubectl probe is inpod's own kubectl image from the release registry
+    - alpine/k8s: its stand-in reproduces root, WORKDIR /apps, CMD /bin/sh, PATH, sh and kubectl; not bash,
+      jq, helm or the other tools it ships
     - kindest/node: the node image is inpod's offline node, taken from the engine (kind never pulls it)
     - registry authentication and TLS: the registry is plain HTTP without credentials
     - sonobuoy/sonobuoy: make sonobuoy runs Sonobuoy's image built here from its Go module source (loaded);

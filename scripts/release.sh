@@ -7,9 +7,9 @@
 #   inpod-job.yaml                                         manifests/job, one file, images by digest
 #
 # inpod's own images are suite, probe-go and probe-python; the results container
-# and the curl probe are curlimages/curl, and the kubectl probe alpine/k8s (buildx)
-# or inpod's own kubectl image (local: alpine/k8s has no stand-in here), pinned by
-# the digest the registry serving docker.io names answers.
+# and the curl probe are curlimages/curl, and the kubectl probe alpine/k8s, pinned
+# by the digest the registry serving docker.io names answers (in the rehearsal,
+# a registry of stand-ins: manifests/images/stand-ins.yaml).
 #
 # suite and probe-go, in both modes, by `inpodctl build-image` (framework/images
 # GoImages): cross-compiled for each of PLATFORMS (CGO off: no emulator) on GO_BASE
@@ -53,8 +53,9 @@ log "inpodctl for linux/darwin × amd64/arm64, checksums in dist/checksums.txt"
 # digest_of REF: the manifest digest the registry answers for REF (the engine
 # pulls it first), as NAME@sha256:….
 digest_of() {
-  local ref=$1 name=${1%:*} d
-  docker pull -q "$ref" >/dev/null || die "docker pull $ref failed: the registry serving ${ref%%/*} names does not have it"
+  local ref=$1 name=${1%:*} d host=docker.io
+  [[ ${ref%%/*} == *[.:]* ]] && host=${ref%%/*}
+  docker pull -q "$ref" >/dev/null || die "docker pull $ref failed: the registry serving $host names (or the engine's mirror of it) does not have it"
   d=$(docker image inspect --format '{{join .RepoDigests "\n"}}' "$ref" | grep -m1 -F "${name#docker.io/}@" || true)
   [ -n "$d" ] || die "$ref: the engine recorded no digest from its registry"
   echo "docker.io/${name#docker.io/}:${ref##*:}@${d#*@}"
@@ -98,11 +99,7 @@ else
   ref[python]=$(push_local inpod/probe-python:offline probe-python)
 fi
 ref[curl]=$(digest_of "$CURL_REF")
-if [ "$RELEASE_BUILD" = buildx ]; then
-  ref[kubectl]=$(digest_of "$KUBECTL_REF")
-else
-  ref[kubectl]=$(push_local "inpod/probe-kubectl:$K8S_VERSION" probe-kubectl)
-fi
+ref[kubectl]=$(digest_of "$KUBECTL_REF")
 ref[results]=${ref[curl]}
 
 for k in suite results curl python go kubectl; do printf '%s\t%s\n' "$k" "${ref[$k]}"; done >"$DIST/images.txt"

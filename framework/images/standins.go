@@ -41,6 +41,15 @@ func StandIns() ([]StandIn, error) {
 	return all, nil
 }
 
+// At is s with {version} in its names set to k8sVersion without its v (the
+// kubectl image's tag follows the cluster's version).
+func (s StandIn) At(k8sVersion string) StandIn {
+	v := strings.TrimPrefix(k8sVersion, "v")
+	s.Published = strings.ReplaceAll(s.Published, "{version}", v)
+	s.StandIn = strings.ReplaceAll(s.StandIn, "{version}", v)
+	return s
+}
+
 // StandInFor is the stand-in of method's published image, if it has one.
 func StandInFor(method string) (StandIn, bool, error) {
 	all, err := StandIns()
@@ -71,7 +80,11 @@ func (s StandIn) Mismatches(cfg ImageConfig) []string {
 			out = append(out, fmt.Sprintf("%s: %s is %q, %s has %q", s.StandIn, what, got, s.Image, want))
 		}
 	}
-	check("user", cfg.User, s.User)
+	user := cfg.User
+	if user == "" {
+		user = "root" // no USER in the image: its processes run as root
+	}
+	check("user", user, s.User)
 	check("entrypoint", strings.Join(cfg.Entrypoint, " "), strings.Join(s.Entrypoint, " "))
 	check("cmd", strings.Join(cfg.Cmd, " "), strings.Join(s.Cmd, " "))
 	check("workdir", cfg.WorkingDir, s.Workdir)

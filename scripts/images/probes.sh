@@ -33,9 +33,17 @@ kubectl_image() {
     "$BIN/kubernetes/kubectl" "$busybox"
 }
 
+# A stand-in for alpine/k8s (the published kubectl probe): the kubectl probe's
+# inputs with the real image's config (manifests/images/stand-ins.yaml).
+alpine_k8s_standin() {
+  dockerfile_image "$IMAGE_PREFIX/stand-in-alpine-k8s:$K8S_VERSION" stand-in-alpine-k8s "$(scratch_base)" \
+    "$BIN/kubernetes/kubectl" /bin/busybox
+}
+
 timed "probe curl" curl_image
 timed "probe python" python_image
 timed "probe go" go_image
 timed "probe kubectl" kubectl_image
-# The curl stand-in's config must say what the real image's does.
+timed "stand-in alpine/k8s" alpine_k8s_standin
+# Each stand-in's config must say what the real image's does.
 (cd "$ROOT" && go run ./framework/cmd/inpodctl standins) >/dev/null || die "a stand-in differs from manifests/images/stand-ins.yaml"

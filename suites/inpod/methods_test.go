@@ -115,7 +115,11 @@ var _ = Describe("The API from inside a pod", func() {
 			if facts, ok, err := images.StandInFor(name); err != nil {
 				It("reads manifests/images/stand-ins.yaml", func() { Fail(err.Error()) })
 			} else if ok {
-				It(fmt.Sprintf("runs in an image with what %s has (%s) and without what it lacks (%s), as manifests/images/stand-ins.yaml records", facts.Image, strings.Join(facts.Present, ", "), strings.Join(facts.Absent, ", ")), Label("image-facts"), func(ctx SpecContext) {
+				lacks := ""
+				if len(facts.Absent) > 0 {
+					lacks = fmt.Sprintf(" and without what it lacks (%s)", strings.Join(facts.Absent, ", "))
+				}
+				It(fmt.Sprintf("runs in an image with what %s has (%s)%s, as manifests/images/stand-ins.yaml records", facts.Image, strings.Join(facts.Present, ", "), lacks), Label("image-facts"), func(ctx SpecContext) {
 					res, err := podsExec(ctx, fw, f.probes[saDefault], "sh", "-c", facts.ToolScript())
 					Expect(err).NotTo(HaveOccurred())
 					if bad := facts.ToolMismatches(res.Stdout); len(bad) > 0 {

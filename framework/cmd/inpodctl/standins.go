@@ -13,13 +13,14 @@ import (
 // checkStandIns compares each stand-in's built config (docker image inspect)
 // with the facts manifests/images/stand-ins.yaml records of the real image, and
 // prints "STAND-IN<TAB>PUBLISHED" for each (the rehearsal serves one as the other).
-func checkStandIns(ctx context.Context) error {
+func checkStandIns(ctx context.Context, k8sVersion string) error {
 	all, err := images.StandIns()
 	if err != nil {
 		return err
 	}
 	var bad []string
 	for _, s := range all {
+		s = s.At(k8sVersion)
 		out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{json .Config}}", s.StandIn).Output()
 		if err != nil {
 			return fmt.Errorf("stand-in %s: docker image inspect: %v (is it built? make images)", s.StandIn, err)
