@@ -85,7 +85,9 @@ func rootCommand() *cobra.Command {
 				return err
 			}},
 		withConfig("standins", "Check the built stand-ins against manifests/images/stand-ins.yaml", cobra.NoArgs,
-			func(ctx context.Context, cfg *config.Config, _ []string) error { return checkStandIns(ctx, cfg.K8sVersion) }),
+			func(ctx context.Context, cfg *config.Config, _ []string) error {
+				return checkStandIns(ctx, cfg.K8sVersion)
+			}),
 		&cobra.Command{Use: "env", Short: "Print every environment variable inpod reads, its value here and what it does", Args: cobra.NoArgs,
 			RunE: func(*cobra.Command, []string) error { _, err := fmt.Print(config.EnvTable()); return err }},
 	)
