@@ -9,30 +9,21 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/onsi/ginkgo/v2/reporters"
 )
 
-type junitCase struct {
-	Skipped *struct{} `xml:"skipped"`
-	Failure *struct{} `xml:"failure"`
-	Error   *struct{} `xml:"error"`
-}
-
-type junitSuites struct {
-	Suites []struct {
-		Cases []junitCase `xml:"testcase"`
-	} `xml:"testsuite"`
-}
-
-// countJUnit counts a JUnit file's test cases the way Sonobuoy's results do:
-// skipped if it has <skipped>, else failed with <failure> or <error>, else passed.
+// countJUnit counts a JUnit file's test cases (Ginkgo's own JUnit types) the
+// way Sonobuoy's results do: skipped if it has <skipped>, else failed with
+// <failure> or <error>, else passed.
 func countJUnit(data []byte) (map[string]int, error) {
-	var s junitSuites
+	var s reporters.JUnitTestSuites
 	if err := xml.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("the suite's JUnit: %w", err)
 	}
 	n := map[string]int{}
-	for _, suite := range s.Suites {
-		for _, c := range suite.Cases {
+	for _, suite := range s.TestSuites {
+		for _, c := range suite.TestCases {
 			n["Total"]++
 			switch {
 			case c.Skipped != nil:
@@ -46,7 +37,6 @@ func countJUnit(data []byte) (map[string]int, error) {
 	}
 	return n, nil
 }
-
 // junitFromTarball is the inpod plugin's JUnit in a `sonobuoy retrieve` tarball.
 func junitFromTarball(path string) ([]byte, error) {
 	f, err := os.Open(path)
