@@ -37,6 +37,7 @@ func countJUnit(data []byte) (map[string]int, error) {
 	}
 	return n, nil
 }
+
 // junitFromTarball is the inpod plugin's JUnit in a `sonobuoy retrieve` tarball.
 func junitFromTarball(path string) ([]byte, error) {
 	f, err := os.Open(path)
