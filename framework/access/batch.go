@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/inpod/inpod/framework/rbac"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/inpod/inpod/framework/rbac"
 
 	"github.com/inpod/inpod/framework/lines"
 	"github.com/inpod/inpod/framework/pods"

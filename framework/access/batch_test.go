@@ -3,11 +3,12 @@ package access
 import (
 	"bytes"
 	"errors"
-	"github.com/inpod/inpod/framework/rbac"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/inpod/inpod/framework/rbac"
 
 	"github.com/inpod/inpod/framework/pods"
 )

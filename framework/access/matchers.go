@@ -2,8 +2,9 @@ package access
 
 import (
 	"fmt"
-	"github.com/inpod/inpod/framework/rbac"
 	"strings"
+
+	"github.com/inpod/inpod/framework/rbac"
 
 	"github.com/onsi/gomega/types"
 

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/inpod/inpod/framework/rbac"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/inpod/inpod/framework/rbac"
 
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/lines"

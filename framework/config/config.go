@@ -55,7 +55,7 @@ type Config struct {
 	ClusterName string
 	K8sVersion  string
 	NodeImage   string
-	NodeMirrors string // INPOD_NODE_MIRRORS: registries the kind node pulls from (cluster.ParseMirrors)
+	NodeMirrors string // INPOD_NODE_MIRRORS: registries the kind node pulls from (provider.ParseMirrors)
 	KindConfig  string
 	Profile     string // a cluster profile under manifests/kind/profiles ("" = default)
 	KeepCluster bool

@@ -2,9 +2,10 @@ package faults
 
 import (
 	"fmt"
-	"github.com/inpod/inpod/framework/config"
 	"sort"
 	"strings"
+
+	"github.com/inpod/inpod/framework/config"
 )
 
 // Labels are the contract between specs and faults: a spec carries the guard

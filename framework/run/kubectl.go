@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/inpod/inpod/framework/config"
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/inpod/inpod/framework/config"
 )
 
 // KubectlBinary is the kubectl the project builds for the run's Kubernetes

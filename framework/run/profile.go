@@ -12,7 +12,7 @@ import (
 	kindv1alpha4 "sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/yaml"
 
-	"github.com/inpod/inpod/framework/cluster"
+	"github.com/inpod/inpod/framework/provider"
 	"github.com/inpod/inpod/manifests"
 )
 
@@ -56,7 +56,7 @@ type ClusterConfigInput struct {
 	OfflineImage bool   // the node image is inpod's offline one (no kindnet inside)
 	CacheDir     string // where the resolved config and its mounted files are written
 	ClusterName  string
-	Mirrors      bool // the node's containerd reads registry mirrors (cluster.MirrorPatch)
+	Mirrors      bool // the node's containerd reads registry mirrors (provider.MirrorPatch)
 	Log          func(string, ...any)
 }
 
@@ -108,7 +108,7 @@ func WriteClusterConfig(in ClusterConfigInput) (string, error) {
 		}
 	}
 	if in.Mirrors {
-		c.ContainerdConfigPatches = append(c.ContainerdConfigPatches, cluster.MirrorPatch)
+		c.ContainerdConfigPatches = append(c.ContainerdConfigPatches, provider.MirrorPatch)
 	}
 	out, err := yaml.Marshal(&c)
 	if err != nil {

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/provider"
 )
 
 // On the published path the engine makes ready only what is built here; every
@@ -22,7 +22,7 @@ func TestBuiltHereLeavesPulledImagesToTheNode(t *testing.T) {
 		t.Errorf("each image left to the node is said once: %q", said)
 	}
 	mirrored := builtHere([]string{"127.0.0.1:5055/inpod/probe-go:v1@sha256:" + strings.Repeat("a", 64)},
-		[]cluster.Mirror{{Host: "127.0.0.1:5055"}}, log)
+		[]provider.Mirror{{Host: "127.0.0.1:5055"}}, log)
 	if len(mirrored) != 0 {
 		t.Errorf("a mirrored image is the node's: %q", mirrored)
 	}
@@ -32,7 +32,7 @@ func TestBuiltHereLeavesPulledImagesToTheNode(t *testing.T) {
 // no registry holds it.
 func TestBuiltHereKeepsBuiltImagesUnderAMirror(t *testing.T) {
 	pub := images.Published("v1.37.2")
-	got := builtHere([]string{pub["python"], pub["curl"]}, []cluster.Mirror{{Host: "docker.io"}}, func(string, ...any) {})
+	got := builtHere([]string{pub["python"], pub["curl"]}, []provider.Mirror{{Host: "docker.io"}}, func(string, ...any) {})
 	if strings.Join(got, " ") != pub["python"] {
 		t.Errorf("engine makes ready %q, want the built %s only", got, pub["python"])
 	}

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/provider"
 )
 
 const (
@@ -25,7 +25,7 @@ const (
 // Run is what every spec gets.
 type Run struct {
 	Config *config.Config
-	Proxy  cluster.Proxy
+	Proxy  provider.Proxy
 	Images images.Set
 	ID     string
 	// Facts is how the cluster is configured where the guide's promises depend on

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/provider"
 )
 
 // Setup obtains the run's cluster as cfg says and resolves its images. log gets
@@ -23,14 +23,14 @@ func Setup(ctx context.Context, cfg *config.Config, log func(format string, args
 	var err error
 	switch cfg.Provider {
 	case config.ProviderKubeconfig:
-		r.Proxy, err = cluster.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
+		r.Proxy, err = provider.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
 	case config.ProviderInCluster:
-		r.Proxy, err = cluster.InCluster(ctx, cfg.APITimeout)
+		r.Proxy, err = provider.InCluster(ctx, cfg.APITimeout)
 	default:
-		var in cluster.KindInput
+		var in provider.KindInput
 		in, err = KindInput(cfg, set, log)
 		if err == nil {
-			r.Proxy, err = cluster.Kind(ctx, in)
+			r.Proxy, err = provider.Kind(ctx, in)
 		}
 	}
 	if err != nil {
@@ -47,7 +47,7 @@ func Setup(ctx context.Context, cfg *config.Config, log func(format string, args
 func ResolveImages(ctx context.Context, cfg *config.Config) images.Set {
 	var mirrors []string
 	if cfg.Images == config.ImagesAuto {
-		mirrors = cluster.MirrorAddrs(cluster.LocalDocker{}.Mirrors(ctx))
+		mirrors = images.MirrorAddrs(images.LocalDocker{}.Mirrors(ctx))
 	}
 	return images.Resolve(ctx, cfg, images.DialProbe, mirrors...)
 }
@@ -55,14 +55,14 @@ func ResolveImages(ctx context.Context, cfg *config.Config) images.Set {
 // builtHere is what of probes the engine must make ready: the images built from
 // a Dockerfile here (images.Built), then loaded. The kind node pulls every other
 // one itself — through its registry mirror, or from its registry.
-func builtHere(probes []string, mirrors []cluster.Mirror, log func(string, ...any)) []string {
+func builtHere(probes []string, mirrors []provider.Mirror, log func(string, ...any)) []string {
 	var refs []string
 	for _, ref := range probes {
 		_, built := images.Built[ref]
 		switch {
 		case built:
 			refs = append(refs, ref)
-		case cluster.Mirrored(ref, mirrors):
+		case provider.Mirrored(ref, mirrors):
 			log("%s: left to the kind node, which pulls it through its registry mirror", ref)
 		default:
 			log("%s: left to the kind node, which pulls it from its registry", ref)
@@ -80,7 +80,7 @@ func PullImages(ctx context.Context, cfg *config.Config, set images.Set, suite s
 	if set.Mode != config.ImagesPublished {
 		return fmt.Errorf("the %s image set is built, not pulled (make images)", set.Mode)
 	}
-	mirrors, err := cluster.ParseMirrors(cfg.NodeMirrors)
+	mirrors, err := provider.ParseMirrors(cfg.NodeMirrors)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func PullImages(ctx context.Context, cfg *config.Config, set images.Set, suite s
 	if suite != "" {
 		refs = append(refs, builtHere([]string{suite}, mirrors, log)...)
 	}
-	return cluster.PullImages(ctx, cluster.PullInput{Refs: refs, Build: images.Built, Log: log})
+	return images.PullImages(ctx, images.PullInput{Refs: refs, Build: images.Built, Log: log})
 }
 
 // builtSet is what of the set this machine builds: every image of the offline
@@ -102,10 +102,10 @@ func builtSet(set images.Set) []string {
 }
 
 // KindInput turns the configuration into what the kind provider needs.
-func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cluster.KindInput, error) {
+func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (provider.KindInput, error) {
 	cacheDir := config.CacheDir()
 	if cacheDir == "" {
-		return cluster.KindInput{}, fmt.Errorf("no cache directory: set INPOD_CACHE (there is no user cache directory)")
+		return provider.KindInput{}, fmt.Errorf("no cache directory: set INPOD_CACHE (there is no user cache directory)")
 	}
 	flavor := cfg.NodeFlavor
 	if flavor == "" {
@@ -114,9 +114,9 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 			flavor = config.NodeOffline
 		}
 	}
-	mirrors, err := cluster.ParseMirrors(cfg.NodeMirrors)
+	mirrors, err := provider.ParseMirrors(cfg.NodeMirrors)
 	if err != nil {
-		return cluster.KindInput{}, err
+		return provider.KindInput{}, err
 	}
 	kindCfg := cfg.KindConfig
 	var addons fs.FS
@@ -124,15 +124,15 @@ func KindInput(cfg *config.Config, set images.Set, log func(string, ...any)) (cl
 		kindCfg, err = WriteClusterConfig(ClusterConfigInput{Profile: cfg.Profile, OfflineImage: flavor == config.NodeOffline,
 			CacheDir: cacheDir, ClusterName: cfg.ClusterName, Mirrors: len(mirrors) > 0, Log: log})
 		if err != nil {
-			return cluster.KindInput{}, err
+			return provider.KindInput{}, err
 		}
 		addons = ProfileAddons(cfg.Profile)
 	} else if cfg.Profile != "" {
-		return cluster.KindInput{}, fmt.Errorf("PROFILE=%s and INPOD_KIND_CONFIG=%s both name a cluster config; set one", cfg.Profile, kindCfg)
+		return provider.KindInput{}, fmt.Errorf("PROFILE=%s and INPOD_KIND_CONFIG=%s both name a cluster config; set one", cfg.Profile, kindCfg)
 	} else {
-		addons = cluster.AddonsFor(kindCfg)
+		addons = provider.AddonsFor(kindCfg)
 	}
-	return cluster.KindInput{
+	return provider.KindInput{
 		Name:        cfg.ClusterName,
 		NodeImage:   set.Refs["node"],
 		Config:      kindCfg,

@@ -21,7 +21,7 @@ import (
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/fixture"
-	"github.com/inpod/inpod/framework/job"
+	"github.com/inpod/inpod/framework/incluster"
 	"github.com/inpod/inpod/framework/rbac"
 )
 
@@ -63,7 +63,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	}
 
 	It("may not escalate or bind even in its own namespaces: a RoleBinding to ClusterRole admin and a Role reading Secrets are refused", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
-		ns := job.WorkspaceNamespaces()[0]
+		ns := incluster.WorkspaceNamespaces()[0]
 		cs := fw.Proxy.Clientset()
 		_, err := cs.RbacV1().RoleBindings(ns).Create(ctx, bindRunner("admin"), dry)
 		Expect(err).To(beEscalationRefused("bind ClusterRole admin in " + ns))
@@ -76,7 +76,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	It("is refused creating a ClusterRoleBinding to cluster-admin", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
 		crb := &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: fw.Name("escalation-attempt"), Labels: fw.Labels()},
-			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: incluster.Runner, Namespace: incluster.Namespace}},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 		}
 		_, err := fw.Proxy.Clientset().RbacV1().ClusterRoleBindings().Create(ctx, crb, dry)
@@ -84,7 +84,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	})
 
 	It("cannot read Secrets, impersonate, escalate, bind, or write outside its namespaces (access reviews)", Label(faults.GuardRunnerConfined), func(ctx SpecContext) {
-		for _, p := range job.Forbidden {
+		for _, p := range incluster.Forbidden {
 			ok, err := rbac.CanI(ctx, fw.Proxy.Clientset(), p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ok).To(BeFalse(), "the runner may %s", p)
@@ -116,22 +116,22 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	// binding in the cluster, so a binding added elsewhere is found by the
 	// forbidden list above and the kube-system rules spec, not here.
 	It("holds the ClusterRoles manifests/job declares, rule for rule, bound in each workspace namespace, and every permission preflight requires", func(ctx SpecContext) {
-		objs, err := job.Manifests()
+		objs, err := incluster.Manifests()
 		Expect(err).NotTo(HaveOccurred())
 		cs := fw.Proxy.Clientset()
-		for _, name := range []string{job.Runner, job.WorkspaceRole, job.ReadsRole} {
+		for _, name := range []string{incluster.Runner, incluster.WorkspaceRole, incluster.ReadsRole} {
 			i := slices.IndexFunc(objs, func(o k8s.Object) bool { cr, ok := o.(*rbacv1.ClusterRole); return ok && cr.Name == name })
 			Expect(i).NotTo(Equal(-1), "manifests/job has no ClusterRole %s", name)
 			live, err := cs.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(live.Rules).To(Equal(objs[i].(*rbacv1.ClusterRole).Rules), "ClusterRole %s differs from manifests/job", name)
 		}
-		for _, ns := range job.WorkspaceNamespaces() {
-			rb, err := cs.RbacV1().RoleBindings(ns).Get(ctx, job.Runner, metav1.GetOptions{})
+		for _, ns := range incluster.WorkspaceNamespaces() {
+			rb, err := cs.RbacV1().RoleBindings(ns).Get(ctx, incluster.Runner, metav1.GetOptions{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(rb.RoleRef.Name).To(Equal(job.WorkspaceRole), "in %s", ns)
+			Expect(rb.RoleRef.Name).To(Equal(incluster.WorkspaceRole), "in %s", ns)
 		}
-		for _, p := range job.RequiredChecks() {
+		for _, p := range incluster.RequiredChecks() {
 			ok, err := rbac.CanI(ctx, cs, p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ok).To(BeTrue(), "the runner may not %s", p)
@@ -139,7 +139,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 	})
 
 	It("works only in namespaces enforcing Pod Security restricted: a privileged pod is refused in each", func(ctx SpecContext) {
-		for _, ns := range job.WorkspaceNamespaces() {
+		for _, ns := range incluster.WorkspaceNamespaces() {
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "inpod-privileged-attempt"},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: fw.Image("curl"),
 					SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
@@ -153,7 +153,7 @@ var _ = Describe("The in-cluster runner", Label("runner"), func() {
 func bindRunner(clusterRole string) *rbacv1.RoleBinding {
 	return &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "inpod-runner-attempt"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: incluster.Runner, Namespace: incluster.Namespace}},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterRole},
 	}
 }
@@ -162,7 +162,7 @@ func bindRunner(clusterRole string) *rbacv1.RoleBinding {
 // the message naming the runner, the verb, the resource, its group and the
 // namespace (or the cluster scope).
 func beRefused(verb, resource, group, ns string) types.GomegaMatcher {
-	want := fmt.Sprintf("User %q cannot %s resource %q in API group %q", job.RunnerUser, verb, resource, group)
+	want := fmt.Sprintf("User %q cannot %s resource %q in API group %q", incluster.RunnerUser, verb, resource, group)
 	where := "at the cluster scope"
 	if ns != "" {
 		where = "in " + ns
@@ -179,7 +179,7 @@ func beRefused(verb, resource, group, ns string) types.GomegaMatcher {
 // as attempting to grant what it does not hold.
 func beEscalationRefused(what string) types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(err error) (bool, error) {
-		return apierrors.IsForbidden(err) && strings.Contains(err.Error(), fmt.Sprintf("user %q", job.RunnerUser)) &&
+		return apierrors.IsForbidden(err) && strings.Contains(err.Error(), fmt.Sprintf("user %q", incluster.RunnerUser)) &&
 			strings.Contains(err.Error(), "is attempting to grant RBAC permissions not currently held"), nil
 	}).WithTemplate("{{if .Actual}}the runner got {{.Actual}}{{else}}the runner was allowed to " + what + "{{end}}; want RBAC's 403: attempting to grant RBAC permissions not currently held")
 }
@@ -192,7 +192,7 @@ func heldByAnyServiceAccount(ctx SpecContext, fw *fixture.Framework, r authzv1.R
 		for _, res := range r.Resources {
 			resource, sub, _ := strings.Cut(res, "/")
 			for _, v := range r.Verbs {
-				ok, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), job.Namespace, "inpod-nobody",
+				ok, err := rbac.CanIAs(ctx, fw.Proxy.Clientset(), incluster.Namespace, "inpod-nobody",
 					rbac.Request{Verb: v, Group: g, Resource: resource, Subresource: sub, Namespace: "kube-system"})
 				if err != nil || !ok {
 					return false

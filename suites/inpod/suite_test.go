@@ -16,13 +16,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/clusterinfo"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/fixture"
 	"github.com/inpod/inpod/framework/images"
-	"github.com/inpod/inpod/framework/job"
+	"github.com/inpod/inpod/framework/incluster"
+	"github.com/inpod/inpod/framework/provider"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -92,11 +92,11 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	cfg, err := config.Load(flags, os.Getenv)
 	Expect(err).NotTo(HaveOccurred())
 	cfg.RunID = s.RunID
-	var proxy cluster.Proxy
+	var proxy provider.Proxy
 	if s.Kubeconfig == "" {
-		proxy, err = cluster.InCluster(ctx, cfg.APITimeout)
+		proxy, err = provider.InCluster(ctx, cfg.APITimeout)
 	} else {
-		proxy, err = cluster.FromKubeconfig(ctx, s.Kubeconfig, "", cfg.APITimeout)
+		proxy, err = provider.FromKubeconfig(ctx, s.Kubeconfig, "", cfg.APITimeout)
 	}
 	if err != nil {
 		Fail(err.Error())
@@ -121,7 +121,7 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 	if !setUp() || r.Config.Provider != config.ProviderInCluster || !r.Provided() {
 		return
 	}
-	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: job.Namespace, Name: job.ResultsName,
+	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: incluster.Namespace, Name: incluster.ResultsName,
 		Labels: r.Labels(), Cluster: clusterFacts(ctx), Log: say})
 }, NodeTimeout(time.Minute))
 

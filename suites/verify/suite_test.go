@@ -16,8 +16,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/incluster"
 	"github.com/inpod/inpod/framework/intent"
-	"github.com/inpod/inpod/framework/job"
 	"github.com/inpod/inpod/framework/report"
 	"github.com/inpod/inpod/framework/run"
 )
@@ -77,6 +77,6 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 		return
 	}
 	c := report.Cluster{Name: r.Proxy.Name(), Provider: string(r.Config.Provider), Images: string(r.Images.Mode), RunID: r.ID}
-	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: job.Namespace, Name: job.ResultsName,
+	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: incluster.Namespace, Name: incluster.ResultsName,
 		Labels: r.Labels(), Cluster: c, Log: say})
 }, NodeTimeout(time.Minute))

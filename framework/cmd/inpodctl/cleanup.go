@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	e2ewait "sigs.k8s.io/e2e-framework/klient/wait"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/provider"
 	"github.com/inpod/inpod/framework/run"
 )
 
@@ -23,18 +23,18 @@ var errNoCluster = errors.New("no cluster")
 
 // connect reaches the run's cluster without creating it: the kind cluster's
 // kubeconfig in the cache, or the configured kubeconfig, or in-cluster.
-func connect(ctx context.Context, cfg *config.Config) (cluster.Proxy, error) {
+func connect(ctx context.Context, cfg *config.Config) (provider.Proxy, error) {
 	switch cfg.Provider {
 	case config.ProviderInCluster:
-		return cluster.InCluster(ctx, cfg.APITimeout)
+		return provider.InCluster(ctx, cfg.APITimeout)
 	case config.ProviderKubeconfig:
-		return cluster.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
+		return provider.FromKubeconfig(ctx, cfg.Kubeconfig, cfg.Context, cfg.APITimeout)
 	}
 	path := filepath.Join(config.CacheDir(), "kind-"+cfg.ClusterName+".kubeconfig")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: kind cluster %s has no kubeconfig at %s", errNoCluster, cfg.ClusterName, path)
 	}
-	return cluster.FromKubeconfig(ctx, path, "", cfg.APITimeout)
+	return provider.FromKubeconfig(ctx, path, "", cfg.APITimeout)
 }
 
 // cleanupCommand is `inpodctl cleanup [--run-id ID] [--wait D]`: it deletes every

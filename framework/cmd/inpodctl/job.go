@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
+	"github.com/inpod/inpod/framework/incluster"
 	"github.com/inpod/inpod/framework/intent"
-	"github.com/inpod/inpod/framework/job"
+	"github.com/inpod/inpod/framework/provider"
 	"github.com/inpod/inpod/framework/run"
 )
 
@@ -31,36 +31,36 @@ func jobTimeout() (time.Duration, error) {
 
 // jobInput prepares the cluster for an in-cluster run. On kind (the default
 // provider) it brings the cluster up and loads the suite image (unless the node
-// pulls it: cluster.KindInput.ToLoad) and extra, images built here; with
+// pulls it: provider.KindInput.ToLoad) and extra, images built here; with
 // INPOD_PROVIDER=kubeconfig it uses the cluster as it is.
-func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, extra ...string) (job.Input, *run.Run, error) {
+func jobInput(ctx context.Context, cfg *config.Config, timeout time.Duration, extra ...string) (incluster.Input, *run.Run, error) {
 	if cfg.Provider == config.ProviderKind {
 		cfg.KeepCluster = true
 	}
 	r, err := run.Setup(ctx, cfg, say)
 	if err != nil {
-		return job.Input{}, nil, err
+		return incluster.Input{}, nil, err
 	}
 	suiteImage := images.Suite(r.Images.Mode, config.Env("SUITE_IMAGE"))
 	if cfg.Provider == config.ProviderKind {
 		in, err := run.KindInput(cfg, r.Images, say)
 		if err != nil {
-			return job.Input{}, nil, err
+			return incluster.Input{}, nil, err
 		}
 		in.Built = append(in.Built, extra...) // built here (the Sonobuoy image): no registry holds them
 		load, err := in.ToLoad(ctx, append([]string{suiteImage}, extra...)...)
 		if err != nil {
-			return job.Input{}, nil, fmt.Errorf("%w (`make job` builds or pulls the suite image)", err)
+			return incluster.Input{}, nil, fmt.Errorf("%w (`make job` builds or pulls the suite image)", err)
 		}
-		if err := cluster.LoadImages(ctx, in, load...); err != nil {
-			return job.Input{}, nil, err
+		if err := provider.LoadImages(ctx, in, load...); err != nil {
+			return incluster.Input{}, nil, err
 		}
 	}
 	env := map[string]string{"IMAGES": string(r.Images.Mode), "INPOD_POD_TIMEOUT": cfg.PodStartTimeout.String()}
 	for _, m := range config.Methods {
 		env[strings.ToUpper(m)+"_IMAGE"] = r.Images.Refs[m]
 	}
-	return job.Input{
+	return incluster.Input{
 		Proxy:            r.Proxy,
 		SuiteImage:       suiteImage,
 		ResultsImage:     r.Images.Refs["kubectl"],
@@ -92,7 +92,7 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	in.Intent = verify
-	code, err := job.Run(ctx, in)
+	code, err := incluster.Run(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func runJob(ctx context.Context, cfg *config.Config) error {
 
 // jobIntent is INTENT (an intent file the Job verifies instead of running the
 // guide's suite) with METHODS, checked before anything touches the cluster.
-func jobIntent() (*job.IntentInput, error) {
+func jobIntent() (*incluster.IntentInput, error) {
 	path := config.Env("INTENT")
 	if path == "" {
 		return nil, nil
@@ -120,7 +120,7 @@ func jobIntent() (*job.IntentInput, error) {
 	if err := checkMethods(config.Env("METHODS")); err != nil {
 		return nil, fmt.Errorf("METHODS: %w", err)
 	}
-	in := &job.IntentInput{File: f, Data: data, Methods: config.Env("METHODS")}
+	in := &incluster.IntentInput{File: f, Data: data, Methods: config.Env("METHODS")}
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
@@ -146,5 +146,5 @@ func runSonobuoy(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	in.RunID = "sonobuoy-" + r.ID
-	return job.RunSonobuoy(ctx, job.SonobuoyInput{Input: in, Sonobuoy: bin, SonobuoyImage: image, Kubeconfig: r.Proxy.KubeconfigPath()})
+	return incluster.RunSonobuoy(ctx, incluster.SonobuoyInput{Input: in, Sonobuoy: bin, SonobuoyImage: image, Kubeconfig: r.Proxy.KubeconfigPath()})
 }

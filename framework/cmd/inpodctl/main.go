@@ -17,10 +17,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/inpod/inpod/framework/cluster"
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
-	"github.com/inpod/inpod/framework/job"
+	"github.com/inpod/inpod/framework/incluster"
+	"github.com/inpod/inpod/framework/provider"
 	"github.com/inpod/inpod/framework/run"
 )
 
@@ -78,7 +78,7 @@ func rootCommand() *cobra.Command {
 		standInBaseCommand(),
 		&cobra.Command{Use: "manifests", Short: "Print manifests/job/workspaces.yaml as the suite's purposes make it", Args: cobra.NoArgs,
 			RunE: func(*cobra.Command, []string) error {
-				data, err := job.WorkspaceYAML()
+				data, err := incluster.WorkspaceYAML()
 				if err == nil {
 					_, err = os.Stdout.Write(data)
 				}
@@ -135,7 +135,7 @@ func down(ctx context.Context, cfg *config.Config, _ []string) error {
 	if err != nil {
 		return err
 	}
-	return cluster.DeleteKind(in.Name, in.Kubeconfig, say)
+	return provider.DeleteKind(in.Name, in.Kubeconfig, say)
 }
 
 func printImages(ctx context.Context, cfg *config.Config, _ []string) error {
@@ -171,5 +171,5 @@ func load(ctx context.Context, cfg *config.Config, refs []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	return cluster.LoadImages(ctx, in, refs...)
+	return provider.LoadImages(ctx, in, refs...)
 }

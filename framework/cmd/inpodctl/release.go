@@ -2,19 +2,20 @@ package main
 
 import (
 	"fmt"
-	"github.com/spf13/cobra"
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/inpod/inpod/framework/config"
-	"github.com/inpod/inpod/framework/job"
+	"github.com/inpod/inpod/framework/incluster"
 )
 
 // releaseManifestCommand is `inpodctl release-manifest --version V --suite REF
 // --results REF --probe METHOD=REF... [-o FILE]`: manifests/job as one file with
 // every image by digest (the release asset inpod-job.yaml).
 func releaseManifestCommand() *cobra.Command {
-	in := job.ReleaseInput{ProbeImages: map[string]string{}}
+	in := incluster.ReleaseInput{ProbeImages: map[string]string{}}
 	var out string
 	var probes []string
 	c := &cobra.Command{Use: "release-manifest", Short: "Write the release asset inpod-job.yaml: manifests/job with every image by digest", Args: cobra.NoArgs,
@@ -29,7 +30,7 @@ func releaseManifestCommand() *cobra.Command {
 			if in.Version == "" || in.SuiteImage == "" || in.ResultsImage == "" || len(in.ProbeImages) != len(config.Methods) {
 				return usageError{fmt.Errorf("release-manifest: --version, --suite, --results and a --probe for each of %s are required", strings.Join(config.Methods, ", "))}
 			}
-			data, err := job.ReleaseManifest(in)
+			data, err := incluster.ReleaseManifest(in)
 			if err != nil {
 				return fmt.Errorf("release-manifest: %w", err)
 			}

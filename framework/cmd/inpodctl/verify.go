@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/inpod/inpod/framework/config"
-	"github.com/spf13/cobra"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/inpod/inpod/framework/config"
+	"github.com/spf13/cobra"
 
 	"github.com/inpod/inpod/framework/access"
 	"github.com/inpod/inpod/framework/intent"

@@ -12,10 +12,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/inpod/inpod/framework/config"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/inpod/inpod/framework/config"
 
 	"github.com/onsi/ginkgo/v2/types"
 

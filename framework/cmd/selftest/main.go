@@ -33,7 +33,7 @@ import (
 
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/faults"
-	"github.com/inpod/inpod/framework/job"
+	"github.com/inpod/inpod/framework/incluster"
 	"github.com/inpod/inpod/framework/selftest"
 )
 
@@ -230,7 +230,7 @@ var clusterFaults = map[string]func(context.Context, kubernetes.Interface) (func
 func bindRunnerClusterAdmin(ctx context.Context, cs kubernetes.Interface) (func() error, error) {
 	crb := &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "inpod-selftest-runner-cluster-admin", Labels: map[string]string{"app.kubernetes.io/managed-by": "inpod-selftest"}},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: job.Runner, Namespace: job.Namespace}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: incluster.Runner, Namespace: incluster.Namespace}},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 	}
 	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {

@@ -3,10 +3,11 @@
 package golden
 
 import (
-	"github.com/inpod/inpod/framework/config"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/inpod/inpod/framework/config"
 )
 
 // Check fails t when got differs from testdata/name.

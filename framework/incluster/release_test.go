@@ -1,0 +1,52 @@
+package incluster
+
+import (
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+const dig = "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestReleaseManifestPinsEveryImage(t *testing.T) {
+	out, err := ReleaseManifest(ReleaseInput{
+		Version: "v0.1.0", SuiteImage: "ghcr.io/inpod/suite:v0.1.0" + dig, ResultsImage: "ghcr.io/inpod/kubectl:v0.1.0" + dig,
+		ProbeImages: map[string]string{"curl": "docker.io/curlimages/curl:8.16.0" + dig},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := strings.Split(string(out), "\n---\n")
+	kinds := map[string]int{}
+	for _, d := range docs[1:] {
+		var m struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+		}
+		if err := yaml.Unmarshal([]byte(d), &m); err != nil || m.APIVersion == "" || m.Kind == "" {
+			t.Fatalf("a document without apiVersion/kind (%v):\n%s", err, d)
+		}
+		kinds[m.Kind]++
+	}
+	if kinds["Job"] != 1 || kinds["Namespace"] == 0 || kinds["ClusterRole"] == 0 {
+		t.Errorf("kinds %v", kinds)
+	}
+	s := string(out)
+	for _, want := range []string{"image: ghcr.io/inpod/suite:v0.1.0" + dig, "image: ghcr.io/inpod/kubectl:v0.1.0" + dig,
+		"name: CURL_IMAGE\n          value: docker.io/curlimages/curl:8.16.0" + dig, "value: published"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the manifest lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "image: inpod/") || strings.Contains(s, "status:") || strings.Contains(s, "creationTimestamp") {
+		t.Errorf("unpinned image or runtime fields left in:\n%s", s)
+	}
+}
+
+func TestReleaseManifestRefusesATag(t *testing.T) {
+	_, err := ReleaseManifest(ReleaseInput{SuiteImage: "ghcr.io/inpod/suite:v0.1.0", ResultsImage: "x" + dig})
+	if err == nil || !strings.Contains(err.Error(), "suite image: ghcr.io/inpod/suite:v0.1.0 is not pinned by digest") {
+		t.Errorf("got %v", err)
+	}
+}
