@@ -22,51 +22,45 @@ import (
 	"github.com/inpod/inpod/framework/run"
 )
 
-// GrantDefaultView applies DefaultCanListPods to ns when the run injects it. It
-// is also where the test-only BreakBeforeAll fails the method fixtures' BeforeAll.
-func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
+// BreakBeforeAllHere is the test-only BreakBeforeAll: where the method
+// fixtures' BeforeAll calls it, it fails when injected.
+func BreakBeforeAllHere(r *run.Run) error {
 	if r.Config.Injects(BreakBeforeAll) {
 		return fmt.Errorf("fault %s: this BeforeAll fails on purpose", BreakBeforeAll)
 	}
+	return nil
+}
+
+// GrantDefaultView applies DefaultCanListPods to ns when the run injects it.
+func GrantDefaultView(ctx context.Context, r *run.Run, ns string) error {
 	if !r.Config.Injects(DefaultCanListPods) {
 		return nil
 	}
 	return bindDefaultView(ctx, r, ns)
 }
 
-// WidenSecurePodAudience applies SecurePodAPIServerAudience to the secure-pod.
-func WidenSecurePodAudience(r *run.Run, p *corev1.Pod) {
-	if !r.Config.Injects(SecurePodAPIServerAudience) {
+// Install makes r's copies of the guide (guide.Objects, guide.Pod) carry the
+// faults it injects: the one place objects are broken.
+func Install(r *run.Run) {
+	if len(r.Config.Inject) == 0 {
 		return
 	}
-	for _, v := range p.Spec.Volumes {
-		if v.Projected == nil {
-			continue
-		}
-		for _, s := range v.Projected.Sources {
-			if s.ServiceAccountToken != nil {
-				s.ServiceAccountToken.Audience = ""
-			}
-		}
-	}
+	r.ObjectFaults = func(file string, objs []k8s.Object) []k8s.Object { return mutate(r, file, objs) }
 }
 
-// DropResourceNames applies MyConfigWithoutResourceNames to a Role's rules.
-func DropResourceNames(r *run.Run, role *rbacv1.Role) {
-	if !r.Config.Injects(MyConfigWithoutResourceNames) {
-		return
-	}
-	for i := range role.Rules {
-		role.Rules[i].ResourceNames = nil
-	}
-}
-
-// Mutate applies the injected faults to the objects of one guide file about to
+// mutate applies the injected faults to the objects of one guide file about to
 // be deployed and returns what is to be deployed instead.
-func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
+func mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
 	var out []k8s.Object
 	for _, o := range objs {
 		switch obj := o.(type) {
+		case *corev1.Pod:
+			if r.Config.Injects(NoAPIPodAutomounts) && file == "no-api-pod.yaml" {
+				obj.Spec.AutomountServiceAccountToken = nil
+			}
+			if r.Config.Injects(SecurePodAPIServerAudience) && file == "secure-pod.yaml" {
+				widenAudience(obj)
+			}
 		case *rbacv1.RoleBinding:
 			if r.Config.Injects(PodReaderBindingMissing) && obj.Name == "pod-reader-binding" {
 				continue
@@ -83,6 +77,11 @@ func Mutate(r *run.Run, file string, objs []k8s.Object) []k8s.Object {
 		case *rbacv1.Role:
 			if r.Config.Injects(TooBroadNarrowed) && obj.Name == "too-broad" {
 				obj.Rules = []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}}
+			}
+			if r.Config.Injects(MyConfigWithoutResourceNames) && obj.Name == "my-config-reader" {
+				for i := range obj.Rules {
+					obj.Rules[i].ResourceNames = nil
+				}
 			}
 			if r.Config.Injects(PodReaderRoleSecrets) && obj.Name == "pod-reader-role" {
 				obj.Rules[0].Resources = append(obj.Rules[0].Resources, "secrets")
@@ -125,10 +124,18 @@ func DenyEgress(ctx context.Context, r *run.Run, ns string) error {
 	return err
 }
 
-// MutatePod applies the injected faults to the Pod of a guide file.
-func MutatePod(r *run.Run, file string, p *corev1.Pod) {
-	if r.Config.Injects(NoAPIPodAutomounts) && file == "no-api-pod.yaml" {
-		p.Spec.AutomountServiceAccountToken = nil
+// widenAudience drops the audience of the Pod's projected token (the API
+// server's default audience is then used).
+func widenAudience(p *corev1.Pod) {
+	for _, v := range p.Spec.Volumes {
+		if v.Projected == nil {
+			continue
+		}
+		for _, s := range v.Projected.Sources {
+			if s.ServiceAccountToken != nil {
+				s.ServiceAccountToken.Audience = ""
+			}
+		}
 	}
 }
 

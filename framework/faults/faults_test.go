@@ -5,7 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/e2e-framework/klient/k8s"
+	"sigs.k8s.io/yaml"
+
 	"github.com/inpod/inpod/framework/config"
+	"github.com/inpod/inpod/framework/guide"
 	"github.com/inpod/inpod/framework/run"
 	"github.com/inpod/inpod/framework/tokens"
 )
@@ -42,4 +46,51 @@ func TestForensicsToken(t *testing.T) {
 	if _, err := ForensicsToken(r, "not-a-jwt"); err == nil {
 		t.Error("a token that is no JWT was tampered without error")
 	}
+}
+
+// TestObjectFaultsChangeOnlyTheirObject: through guide.Objects, each object
+// fault changes its guide file's copy, and with no fault nothing changes.
+func TestObjectFaultsChangeOnlyTheirObject(t *testing.T) {
+	for fault, file := range map[string]string{
+		PodReaderBindingMissing:      "serviceaccount-rbac.yaml",
+		PodReaderNoAutomount:         "serviceaccount-rbac.yaml",
+		PodReaderRoleSecrets:         "serviceaccount-rbac.yaml",
+		ClusterBindingMissing:        "cluster-pod-reader.yaml",
+		TooBroadNarrowed:             "least-privilege.yaml",
+		MyConfigWithoutResourceNames: "least-privilege.yaml",
+		NoAPIPodAutomounts:           "no-api-pod.yaml",
+		SecurePodAPIServerAudience:   "secure-pod.yaml",
+	} {
+		t.Run(fault, func(t *testing.T) {
+			in := guide.AdaptInput{Namespace: "n"}
+			plain := &run.Run{Config: &config.Config{}, ID: "x"}
+			Install(plain)
+			want, err := guide.Objects(plain, file, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &run.Run{Config: &config.Config{Inject: []string{fault}}, ID: "x"}
+			Install(r)
+			got, err := guide.Objects(r, file, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := mustYAML(t, want), mustYAML(t, got); a == b {
+				t.Errorf("%s left %s as it was", fault, file)
+			}
+			raw, _ := guide.Objects(plain, file, in)
+			if mustYAML(t, raw) != mustYAML(t, want) {
+				t.Error("without a fault, two copies differ")
+			}
+		})
+	}
+}
+
+func mustYAML(t *testing.T, objs []k8s.Object) string {
+	t.Helper()
+	b, err := yaml.Marshal(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/decoder"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
-	"github.com/inpod/inpod/framework/faults"
 	"github.com/inpod/inpod/framework/pods"
 	"github.com/inpod/inpod/framework/run"
 	"github.com/inpod/inpod/manifests"
@@ -133,15 +132,25 @@ func Deploy(ctx context.Context, r *run.Run, file string, in AdaptInput) ([]k8s.
 	return objs, Apply(ctx, r, objs)
 }
 
-// Pod returns the one Pod of a guide file, adapted, not yet created.
-func Pod(r *run.Run, file string, in AdaptInput) (*corev1.Pod, error) {
+// Objects are one guide file as the run deploys it: adapted (Adapt) and, in a
+// self-check, with the run's injected faults applied (Run.ObjectFaults). Load
+// is the file as written.
+func Objects(r *run.Run, file string, in AdaptInput) ([]k8s.Object, error) {
 	objs, err := Load(file, Adapt(r, in)...)
+	if err != nil || r.ObjectFaults == nil {
+		return objs, err
+	}
+	return r.ObjectFaults(file, objs), nil
+}
+
+// Pod returns the one Pod of a guide file as the run deploys it (Objects), not yet created.
+func Pod(r *run.Run, file string, in AdaptInput) (*corev1.Pod, error) {
+	objs, err := Objects(r, file, in)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range objs {
 		if p, ok := o.(*corev1.Pod); ok {
-			faults.MutatePod(r, file, p)
 			return p, nil
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/inpod/inpod/framework/config"
 	"github.com/inpod/inpod/framework/images"
 	"github.com/inpod/inpod/framework/provider"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 )
 
 const (
@@ -31,6 +32,10 @@ type Run struct {
 	// Facts is how the cluster is configured where the guide's promises depend on
 	// it (token flags, Pod Security default, nodes), read once at setup.
 	Facts clusterinfo.Facts
+	// ObjectFaults, when set (the self-check: faults.Install), breaks the
+	// objects of one guide file before they are deployed: guide.Objects and
+	// guide.Pod, the one place a run's copy of the guide is made, apply it.
+	ObjectFaults func(file string, objs []k8s.Object) []k8s.Object
 	// execRefused, once set, says why the cluster's admission refuses exec
 	// into pods: commands then run as pods' own commands (pods.ExecWithin).
 	execRefused string

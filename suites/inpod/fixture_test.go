@@ -73,9 +73,9 @@ func setupMethod(ctx context.Context, fw *fixture.Framework, m access.Method, pu
 		deploy = append(deploy, admin...)
 	}
 	for _, d := range deploy {
-		objs, err := guide.Load(d.file, guide.Adapt(fw.Run, guide.AdaptInput{Namespace: d.ns})...)
+		objs, err := guide.Objects(fw.Run, d.file, guide.AdaptInput{Namespace: d.ns})
 		Expect(err).NotTo(HaveOccurred())
-		applyObjects(ctx, fw, faults.Mutate(fw.Run, d.file, objs))
+		applyObjects(ctx, fw, objs)
 	}
 	if fw.Provided() {
 		for _, d := range admin {
@@ -88,6 +88,7 @@ func setupMethod(ctx context.Context, fw *fixture.Framework, m access.Method, pu
 		Expect(guide.BindRole(ctx, fw.Run, f.main, saNSReader)).To(Succeed())
 		Expect(guide.BindRole(ctx, fw.Run, f.main, saDeployer)).To(Succeed())
 	}
+	Expect(faults.BreakBeforeAllHere(fw.Run)).To(Succeed())
 	Expect(faults.GrantDefaultView(ctx, fw.Run, f.main)).To(Succeed())
 	for _, ns := range []string{f.main, f.cluster} {
 		Expect(faults.DenyEgress(ctx, fw.Run, ns)).To(Succeed())

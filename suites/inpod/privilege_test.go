@@ -29,9 +29,8 @@ import (
 // deployLeastPrivilege applies the guide's least-privilege Roles (with the
 // self-check fault, if injected) and returns them.
 func deployLeastPrivilege(ctx SpecContext, fw *fixture.Framework, ns string) (tooBroad, myConfig *rbacv1.Role) {
-	objs, err := guide.Load("least-privilege.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
+	objs, err := guide.Objects(fw.Run, "least-privilege.yaml", guide.AdaptInput{Namespace: ns})
 	Expect(err).NotTo(HaveOccurred())
-	objs = faults.Mutate(fw.Run, "least-privilege.yaml", objs)
 	for _, o := range objs {
 		switch o.GetName() {
 		case "too-broad":
@@ -42,7 +41,6 @@ func deployLeastPrivilege(ctx SpecContext, fw *fixture.Framework, ns string) (to
 	}
 	Expect(tooBroad).NotTo(BeNil())
 	Expect(myConfig).NotTo(BeNil())
-	faults.DropResourceNames(fw.Run, myConfig)
 	// too-broad is only inspected, never created: nothing needs it to exist, and
 	// creating it would take a runner that holds "*" on "*" or may escalate.
 	Expect(guide.Apply(ctx, fw.Run, []k8s.Object{myConfig})).To(Succeed())
@@ -144,9 +142,9 @@ var _ = Describe("The guide's \"Bad: Too broad\" Role, used from inside a pod", 
 		}
 		ns = fw.Namespace(ctx, "too-broad")
 		Expect(faults.DenyEgress(ctx, fw.Run, ns)).To(Succeed())
-		objs, err := guide.Load("least-privilege.yaml", guide.Adapt(fw.Run, guide.AdaptInput{Namespace: ns})...)
+		objs, err := guide.Objects(fw.Run, "least-privilege.yaml", guide.AdaptInput{Namespace: ns})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(guide.Apply(ctx, fw.Run, faults.Mutate(fw.Run, "least-privilege.yaml", objs))).To(Succeed())
+		Expect(guide.Apply(ctx, fw.Run, objs)).To(Succeed())
 		Expect(guide.BindRole(ctx, fw.Run, ns, "too-broad")).To(Succeed())
 		Expect(guide.BindRole(ctx, fw.Run, ns, "my-config-reader")).To(Succeed())
 		_, err = fw.Proxy.Clientset().CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{

@@ -73,6 +73,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	}
 	*suiteRun = *r
 	r = suiteRun
+	faults.Install(r)
 	say("%s", r.Describe())
 	// Runs killed before their cleanup (SIGKILL, a second Ctrl-C) left labelled
 	// objects behind: those older than the TTL go now.
@@ -102,6 +103,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		Fail(err.Error())
 	}
 	*suiteRun = run.Run{Config: cfg, Proxy: proxy, Images: s.Images, ID: s.RunID, Facts: s.Facts}
+	faults.Install(suiteRun)
 }, NodeTimeout(15*time.Minute))
 
 var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {

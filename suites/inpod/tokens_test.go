@@ -44,7 +44,6 @@ var _ = Describe("ServiceAccount tokens", Label("projected-token", "method:curl"
 		ns = fw.Namespace(ctx, "tokens")
 		secure, err := guide.Pod(fw.Run, "secure-pod.yaml", guide.AdaptInput{Namespace: ns, Image: fw.Image("curl")})
 		Expect(err).NotTo(HaveOccurred())
-		faults.WidenSecurePodAudience(fw.Run, secure)
 		fw.CreatePods(ctx, secure, pods.ProbePod(fw.Run, pods.RunProbeInput{Namespace: ns, Name: pod, Image: fw.Image("curl"),
 			AutomountToken: faults.TokensProbeAutomount(fw.Run)}))
 	})
