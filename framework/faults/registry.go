@@ -219,7 +219,7 @@ const saTokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 // the self-test lists them with the reason beside the guarded fraction.
 var Unguarded = map[string]string{
 	"runner":        "no fault of its own yet: more permissions leave the declared ClusterRoles' rules and preflight's checks as they are, and Pod Security admission refuses a privileged pod whatever RBAC holds; breaking either means changing manifests/job as the Job applies it",
-	"image-facts":   "checks the curl image's own contents against manifests/images/stand-ins.yaml; breaking it takes another image, which the self-test does not build",
+	"image-facts":   "checks the curl and kubectl images' own contents against manifests/images/stand-ins.yaml; breaking it takes another image, which the self-test does not build",
 	"networkpolicy": "needs PROFILE=multi-node with a NetworkPolicy engine, and no fault of its own breaks the policies yet",
 }
 

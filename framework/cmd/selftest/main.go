@@ -43,6 +43,16 @@ func main() {
 	ginkgo := config.EnvOr("GINKGO", "ginkgo")
 	labels := config.Env("LABELS")
 	withSlow := strings.Contains(labels, "slow") && !strings.Contains(labels, "!slow")
+	only := config.Env("SELFTEST_ONLY")
+	for _, n := range strings.Split(only, ",") {
+		if _, ok := faults.Lookup(strings.TrimSpace(n)); n != "" && !ok {
+			var names []string
+			for _, f := range faults.Registry {
+				names = append(names, f.Name)
+			}
+			fail(fmt.Sprintf("SELFTEST_ONLY: %q is not a fault (faults: %s)", n, strings.Join(names, ", ")))
+		}
+	}
 	kubeconfig := config.Env("INPOD_SELFTEST_KUBECONFIG")
 	if kubeconfig == "" {
 		fail("INPOD_SELFTEST_KUBECONFIG is not set (make selftest sets it to the kind cluster's kubeconfig)")
@@ -52,7 +62,6 @@ func main() {
 		fail("kubeconfig " + kubeconfig + ": " + err.Error())
 	}
 	cs := kubernetes.NewForConfigOrDie(rc)
-	only := config.Env("SELFTEST_ONLY")
 	out := filepath.Join(reportDir, "selftest")
 	_ = os.MkdirAll(out, 0o755)
 
