@@ -5,6 +5,7 @@
 #   inpodctl-{linux,darwin}-{amd64,arm64}, checksums.txt   the CLI, with checksums
 #   images.txt                                             every image the Job runs, by digest
 #   inpod-job.yaml                                         manifests/job, one file, images by digest
+#   inpod-cronjob.yaml                                     the same with the Job as a CronJob (SCHEDULE)
 #
 # inpod's own images are suite, probe-go and probe-python; the results container
 # and the curl probe are curlimages/curl, and the kubectl probe alpine/k8s, pinned
@@ -27,6 +28,7 @@ cd "$(dirname "$0")/.."
 : "${RELEASE_BUILD:=local}"
 : "${PLATFORMS:=linux/amd64,linux/arm64}"
 : "${GO_BASE:=}"
+: "${SCHEDULE:=17 */6 * * *}"
 : "${DIST:=$PWD/dist}"
 : "${K8S_VERSION:=$(cat K8S_VERSION)}"
 : "${CURL_REF:=curlimages/curl:8.16.0}"
@@ -106,6 +108,9 @@ for k in suite results curl python go kubectl; do printf '%s\t%s\n' "$k" "${ref[
 while IFS=$'\t' read -r k r; do log "image $k: $r"; done <"$DIST/images.txt"
 
 go run ./framework/cmd/inpodctl release-manifest --version "$VERSION" -o "$DIST/inpod-job.yaml" \
+  --suite "${ref[suite]}" --results "${ref[results]}" \
+  --probe "curl=${ref[curl]}" --probe "python=${ref[python]}" --probe "go=${ref[go]}" --probe "kubectl=${ref[kubectl]}"
+go run ./framework/cmd/inpodctl release-manifest --version "$VERSION" --schedule "$SCHEDULE" -o "$DIST/inpod-cronjob.yaml" \
   --suite "${ref[suite]}" --results "${ref[results]}" \
   --probe "curl=${ref[curl]}" --probe "python=${ref[python]}" --probe "go=${ref[go]}" --probe "kubectl=${ref[kubectl]}"
 log "dist/inpod-job.yaml: kubectl apply -f it; done in $((SECONDS - start))s ($RELEASE_BUILD build, version $VERSION)"

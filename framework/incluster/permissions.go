@@ -56,6 +56,8 @@ var Required = func() []rbac.Request {
 		rbac.Request{Verb: "get", Resource: "services", Namespace: "default", Name: "kubernetes"},
 		rbac.Request{Verb: "create", Resource: "configmaps", Namespace: Namespace},
 		rbac.Request{Verb: "update", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
+		rbac.Request{Verb: "list", Resource: "configmaps", Namespace: Namespace},   // the history
+		rbac.Request{Verb: "delete", Resource: "configmaps", Namespace: Namespace}, // its pruning
 	)
 	return ps
 }()

@@ -5,13 +5,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/distribution/reference"
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/yaml"
+
+	"github.com/distribution/reference"
 )
 
 // ReleaseInput names, by digest, every image the released Job runs.
 type ReleaseInput struct {
+	Schedule     string // a cron schedule: the asset is a CronJob; "" = a Job
 	Version      string
 	SuiteImage   string            // the suite container
 	ResultsImage string            // the results container
@@ -22,6 +27,7 @@ type ReleaseInput struct {
 // image by digest, pulled by the cluster (IfNotPresent: a digest never changes),
 // the probe images in the suite's *_IMAGE variables. A kustomization over this
 // file can still point the images at a private registry (images: by name).
+// With in.Schedule the Job becomes a CronJob (CronJobOf).
 func ReleaseManifest(in ReleaseInput) ([]byte, error) {
 	for what, ref := range map[string]string{"suite": in.SuiteImage, "results": in.ResultsImage} {
 		if err := byDigest(ref); err != nil {
@@ -39,8 +45,21 @@ func ReleaseManifest(in ReleaseInput) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	header := fmt.Sprintf("# inpod %s: the in-cluster suite. kubectl apply -f this file; the verdict is\n# in ConfigMap inpod-system/inpod-results (kubectl get configmap inpod-results -n inpod-system -o yaml).\n", in.Version)
+	if in.Schedule != "" {
+		if err := checkSchedule(in.Schedule); err != nil {
+			return nil, err
+		}
+		last := len(objs) - 1
+		j, ok := objs[last].(*batchv1.Job)
+		if !ok {
+			return nil, fmt.Errorf("manifests/job: the last object is a %T, not the Job", objs[last])
+		}
+		objs[last] = CronJobOf(j, in.Schedule)
+		header = fmt.Sprintf("# inpod %s: the in-cluster suite on the schedule %q (CronJob inpod-system/inpod).\n# Each run's verdict is in ConfigMap inpod-system/inpod-results, and its history in\n# ConfigMaps inpod-history-* (kubectl get configmaps -n inpod-system -l inpod.io/history).\n", in.Version, in.Schedule)
+	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# inpod %s: the in-cluster suite. kubectl apply -f this file; the verdict is\n# in ConfigMap inpod-system/inpod-results (kubectl get configmap inpod-results -n inpod-system -o yaml).\n", in.Version)
+	b.WriteString(header)
 	for _, o := range objs {
 		data, err := objectYAML(o)
 		if err != nil {
@@ -50,6 +69,47 @@ func ReleaseManifest(in ReleaseInput) ([]byte, error) {
 		b.Write(data)
 	}
 	return b.Bytes(), nil
+}
+
+// CronJobOf is j run on schedule: never two at once (Forbid: a run that
+// overlaps the next is not doubled), a missed start given up after 10 minutes,
+// the last 3 finished Jobs of each outcome kept.
+func CronJobOf(j *batchv1.Job, schedule string) *batchv1.CronJob {
+	return &batchv1.CronJob{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
+		ObjectMeta: metav1.ObjectMeta{Name: j.Name, Namespace: j.Namespace, Labels: j.Labels},
+		Spec: batchv1.CronJobSpec{
+			Schedule:                   schedule,
+			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
+			StartingDeadlineSeconds:    ptr.To[int64](600),
+			SuccessfulJobsHistoryLimit: ptr.To[int32](3),
+			FailedJobsHistoryLimit:     ptr.To[int32](3),
+			JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: j.Labels}, Spec: j.Spec},
+		},
+	}
+}
+
+// checkSchedule refuses, in one line, what is not a five-field cron schedule
+// (or a @-macro the CronJob controller knows).
+func checkSchedule(s string) error {
+	switch s {
+	case "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly":
+		return nil
+	}
+	f := strings.Fields(s)
+	if len(f) != 5 {
+		return fmt.Errorf("schedule %q: want five cron fields (minute hour day-of-month month day-of-week), e.g. \"17 */6 * * *\"", s)
+	}
+	for _, x := range f {
+		if strings.Trim(x, "0123456789*/,-") != "" && !isNames(x) {
+			return fmt.Errorf("schedule %q: field %q is not a cron field", s, x)
+		}
+	}
+	return nil
+}
+
+func isNames(x string) bool {
+	return strings.Trim(strings.ToLower(x), "abcdefghijklmnopqrstuvwxyz,-") == ""
 }
 
 // objectYAML is o without the fields a manifest leaves out (status,
@@ -64,16 +124,7 @@ func objectYAML(o k8s.Object) ([]byte, error) {
 		return nil, err
 	}
 	delete(m, "status")
-	if meta, ok := m["metadata"].(map[string]any); ok {
-		delete(meta, "creationTimestamp")
-	}
-	if spec, ok := m["spec"].(map[string]any); ok {
-		if tmpl, ok := spec["template"].(map[string]any); ok {
-			if meta, ok := tmpl["metadata"].(map[string]any); ok {
-				delete(meta, "creationTimestamp")
-			}
-		}
-	}
+	dropCreationTimestamps(m)
 	return yaml.Marshal(m)
 }
 
@@ -87,4 +138,18 @@ func byDigest(ref string) error {
 		return fmt.Errorf("%s is not pinned by digest (NAME@sha256:…)", ref)
 	}
 	return nil
+}
+
+// dropCreationTimestamps deletes every metadata.creationTimestamp (null in an
+// object not yet created) in the object, its template and its job template.
+func dropCreationTimestamps(m map[string]any) {
+	for k, v := range m {
+		if k == "creationTimestamp" && v == nil {
+			delete(m, k)
+			continue
+		}
+		if sub, ok := v.(map[string]any); ok {
+			dropCreationTimestamps(sub)
+		}
+	}
 }

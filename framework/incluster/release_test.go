@@ -50,3 +50,32 @@ func TestReleaseManifestRefusesATag(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestCronJobManifestRunsTheJobOnItsSchedule(t *testing.T) {
+	in := ReleaseInput{Version: "v0.1.0", Schedule: "*/5 * * * *", SuiteImage: "ghcr.io/inpod/suite:v0.1.0" + dig, ResultsImage: "ghcr.io/inpod/kubectl:v0.1.0" + dig,
+		ProbeImages: map[string]string{"curl": "docker.io/curlimages/curl:8.16.0" + dig}}
+	out, err := ReleaseManifest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if strings.Contains(s, "\nkind: Job\n") || !strings.Contains(s, "\nkind: CronJob\n") {
+		t.Fatal("want a CronJob in place of the Job")
+	}
+	for _, want := range []string{"schedule: '*/5 * * * *'", "concurrencyPolicy: Forbid", "startingDeadlineSeconds: 600",
+		"successfulJobsHistoryLimit: 3", "failedJobsHistoryLimit: 3", "jobTemplate:", "serviceAccountName: inpod-runner",
+		"image: ghcr.io/inpod/suite:v0.1.0" + dig} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the CronJob asset lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "creationTimestamp") {
+		t.Error("creationTimestamp left in the asset")
+	}
+	for _, bad := range []string{"every day", "* * * *", "61 * * * * *", "*/5 * * * ?"} {
+		in.Schedule = bad
+		if _, err := ReleaseManifest(in); err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "schedule") {
+			t.Errorf("schedule %q: %v", bad, err)
+		}
+	}
+}

@@ -131,4 +131,19 @@ func Publish(ctx context.Context, rep types.Report, in PublishInput) {
 		return
 	}
 	in.Log("results: verdict %s (passed %s, failed %s, skipped %s) in ConfigMap %s/%s", data["verdict"], data["passed"], data["failed"], data["skipped"], in.Namespace, in.Name)
+	keep := DefaultHistoryKeep
+	if v := config.Env("INPOD_HISTORY_KEEP"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			keep = n
+		} else {
+			in.Log("results: INPOD_HISTORY_KEEP=%q is not a positive number; keeping %d entries", v, keep)
+		}
+	}
+	e := EntryOf(rep, in.Cluster)
+	pruned, err := WriteHistory(ctx, in.Client, in.Namespace, e, keep, in.Labels)
+	if err != nil {
+		in.Log("results: %v", err)
+		return
+	}
+	in.Log("results: history entry ConfigMap %s/%s (%d cells); %d kept, pruned %v", in.Namespace, e.Name, len(e.Cells), keep, pruned)
 }

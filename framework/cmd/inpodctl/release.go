@@ -18,7 +18,7 @@ func releaseManifestCommand() *cobra.Command {
 	in := incluster.ReleaseInput{ProbeImages: map[string]string{}}
 	var out string
 	var probes []string
-	c := &cobra.Command{Use: "release-manifest", Short: "Write the release asset inpod-job.yaml: manifests/job with every image by digest", Args: cobra.NoArgs,
+	c := &cobra.Command{Use: "release-manifest", Short: "Write the release asset inpod-job.yaml (or, with --schedule, inpod-cronjob.yaml): manifests/job with every image by digest", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			for _, v := range probes {
 				m, ref, ok := strings.Cut(v, "=")
@@ -43,6 +43,7 @@ func releaseManifestCommand() *cobra.Command {
 		}}
 	c.Flags().StringVarP(&out, "output", "o", "-", "file to write (- = stdout)")
 	c.Flags().StringVar(&in.Version, "version", "", "release version, e.g. v0.3.0")
+	c.Flags().StringVar(&in.Schedule, "schedule", "", "a cron schedule: write the CronJob form (inpod-cronjob.yaml) instead of the Job")
 	c.Flags().StringVar(&in.SuiteImage, "suite", "", "suite image by digest")
 	c.Flags().StringVar(&in.ResultsImage, "results", "", "results (kubectl) image by digest")
 	c.Flags().StringArrayVar(&probes, "probe", nil, "METHOD=REF: a probe image by digest (repeat per method)")
