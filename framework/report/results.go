@@ -145,5 +145,5 @@ func Publish(ctx context.Context, rep types.Report, in PublishInput) {
 		in.Log("results: %v", err)
 		return
 	}
-	in.Log("results: history entry ConfigMap %s/%s (%d cells); %d kept, pruned %v", in.Namespace, e.Name, len(e.Cells), keep, pruned)
+	in.Log("results: history entry ConfigMap %s/%s (%d cells); the newest %d entries are kept, pruned: %d %v", in.Namespace, e.Name, len(e.Cells), keep, len(pruned), pruned)
 }
