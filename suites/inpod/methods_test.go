@@ -179,7 +179,7 @@ var _ = Describe("The API from inside a pod", func() {
 					// without a discovery cache that is its GET /api.
 					Expect(access.ParseKubectlFirst(listPods(f.main), res)).To(access.BeUnauthorized())
 				})
-				It("takes no status from kubectl's exit code: a dry-run create deployment-manager may make, run without -v=6, is \"not observed\", neither allowed nor refused", table(faults.GuardAPIReachable), func(ctx SpecContext) {
+				It("takes no status from kubectl's exit code: a dry-run create deployment-manager may make, run without -v=6, is \"not observed\", neither allowed nor refused", table(faults.GuardDeploymentManager, faults.GuardAPIReachable), func(ctx SpecContext) {
 					q := rbac.Request{Verb: "create", Group: "apps", Resource: "deployments", Namespace: f.main, DryRun: true,
 						Body: deploymentBody(fw, "unlogged-"+name, "created")}
 					res, err := podsExec(ctx, fw, f.probes[saDeployer], "sh", "-c", access.KubectlCommand(q))
