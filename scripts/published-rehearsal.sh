@@ -14,6 +14,9 @@
 #      into it; the node image itself is the engine's, as with every kind cluster;
 #   5. `kubectl apply -f dist/inpod-job.yaml` → the verdict in ConfigMap
 #      inpod-system/inpod-results; REHEARSAL_LABELS picks what the Job runs;
+#   5b. with REHEARSAL_CRONJOB=1, dist/inpod-cronjob.yaml on a schedule, the
+#      runner's specs and then an intent, drift found and reverted
+#      (scripts/rehearsal-cronjob.sh);
 #   6. unless REHEARSAL_QUICK=1: `make e2e`, `make job` and `make sonobuoy` with
 #      IMAGES=published on the same cluster, probes and suite the release's images;
 #   7. the node's own pulls, from containerd's journal, and what stayed unrehearsed.
@@ -26,6 +29,7 @@ cd "$(dirname "$0")/.."
 : "${REPORT_DIR:=$PWD/reports}"
 : "${REHEARSAL_PORT:=5055}"
 : "${REHEARSAL_QUICK:=}"
+: "${REHEARSAL_CRONJOB:=}"
 : "${REHEARSAL_LABELS:=!slow}"
 [ -n "$REHEARSAL_QUICK" ] && REHEARSAL_LABELS=${REHEARSAL_QUICK_LABELS:-method:curl && !slow}
 REGISTRY_VERSION=v3.1.2
@@ -176,7 +180,13 @@ if [[ $verdict != passed* || $state != *Complete* ]]; then
   "$kubectl" --kubeconfig "$kubeconfig" -n inpod-system logs job/inpod -c suite --tail=30 >&2 || true
   die "the Job installed from dist/inpod-job.yaml did not pass"
 fi
-"$kubectl" --kubeconfig "$kubeconfig" delete -f "$job_yaml" --wait=false >/dev/null 2>&1 || true
+"$kubectl" --kubeconfig "$kubeconfig" -n inpod-system delete job inpod --wait=false >/dev/null 2>&1 || true
+
+# REHEARSAL_CRONJOB=1: dist/inpod-cronjob.yaml, scheduled runs, drift found and reverted.
+if [ -n "${REHEARSAL_CRONJOB:-}" ]; then
+  # shellcheck source=scripts/rehearsal-cronjob.sh
+  . scripts/rehearsal-cronjob.sh
+fi
 
 if [ -z "$REHEARSAL_QUICK" ]; then
   log "make e2e IMAGES=published on $INPOD_CLUSTER, probes from the release"

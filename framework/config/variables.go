@@ -66,6 +66,7 @@ var others = []Variable{
 	{"GO_BASE", "distroless static by digest", "make release: the Go images' base (the rehearsal's stand-in)", "", "make"},
 	{"REHEARSAL_PORT", "5055", "make rehearsal: the local registry's port", "", "make"},
 	{"REHEARSAL_QUICK", "", "make rehearsal: 1 = the Job only, curl specs", "", "make"},
+	{"REHEARSAL_CRONJOB", "", "make rehearsal: 1 = also the CronJob asset on a schedule, drift found and reverted", "", "make"},
 }
 
 // Variables are every variable the project reads, the suite's settings first.

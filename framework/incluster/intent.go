@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -102,15 +101,16 @@ func rulePermissions(rules []rbacv1.PolicyRule, ns string) []rbac.Request {
 func (in IntentInput) objects() []k8s.Object {
 	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: Runner, Namespace: Namespace}}
 	objs := []k8s.Object{
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: IntentConfigMap, Namespace: Namespace},
+		&corev1.ConfigMap{TypeMeta: typeMeta("v1", "ConfigMap"), ObjectMeta: metav1.ObjectMeta{Name: IntentConfigMap, Namespace: Namespace},
 			Data: map[string]string{"intent.yaml": string(in.Data)}},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: IntentRole}, Rules: intentPermissions},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: IntentReads}, Rules: intentReads},
-		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: IntentReads}, Subjects: subject,
+		&rbacv1.ClusterRole{TypeMeta: typeMeta(rbacAPI, "ClusterRole"), ObjectMeta: metav1.ObjectMeta{Name: IntentRole}, Rules: intentPermissions},
+		&rbacv1.ClusterRole{TypeMeta: typeMeta(rbacAPI, "ClusterRole"), ObjectMeta: metav1.ObjectMeta{Name: IntentReads}, Rules: intentReads},
+		&rbacv1.ClusterRoleBinding{TypeMeta: typeMeta(rbacAPI, "ClusterRoleBinding"), ObjectMeta: metav1.ObjectMeta{Name: IntentReads}, Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: IntentReads}},
 	}
 	for _, ns := range in.Namespaces() {
 		objs = append(objs, &rbacv1.RoleBinding{
+			TypeMeta:   typeMeta(rbacAPI, "RoleBinding"),
 			ObjectMeta: metav1.ObjectMeta{Name: IntentRole, Namespace: ns},
 			Subjects:   subject,
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: IntentRole},
@@ -119,9 +119,14 @@ func (in IntentInput) objects() []k8s.Object {
 	return objs
 }
 
+var rbacAPI = rbacv1.SchemeGroupVersion.String()
+
+func typeMeta(apiVersion, kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
+
 // configure makes the Job's suite container run the verify suite on the file.
-func (in IntentInput) configure(j *batchv1.Job) {
-	spec := &j.Spec.Template.Spec
+func (in IntentInput) configure(spec *corev1.PodSpec) {
 	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "intent", VolumeSource: corev1.VolumeSource{
 		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: IntentConfigMap}}}})
 	for i := range spec.Containers {

@@ -113,7 +113,7 @@ func configureJob(j *batchv1.Job, in Input) {
 	}
 	j.Spec.Template.Labels["inpod.io/job"] = in.RunID
 	if in.Intent != nil {
-		in.Intent.configure(j)
+		in.Intent.configure(&j.Spec.Template.Spec)
 	}
 }
 

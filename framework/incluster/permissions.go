@@ -58,6 +58,7 @@ var Required = func() []rbac.Request {
 		rbac.Request{Verb: "update", Resource: "configmaps", Namespace: Namespace, Name: ResultsName},
 		rbac.Request{Verb: "list", Resource: "configmaps", Namespace: Namespace},   // the history
 		rbac.Request{Verb: "delete", Resource: "configmaps", Namespace: Namespace}, // its pruning
+		rbac.Request{Verb: "create", Resource: "events", Namespace: Namespace},     // AccessDrift
 	)
 	return ps
 }()

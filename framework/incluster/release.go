@@ -2,12 +2,16 @@ package incluster
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/e2e-framework/klient/decoder"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/yaml"
 
@@ -58,6 +62,11 @@ func ReleaseManifest(in ReleaseInput) ([]byte, error) {
 		objs[last] = CronJobOf(j, in.Schedule)
 		header = fmt.Sprintf("# inpod %s: the in-cluster suite on the schedule %q (CronJob inpod-system/inpod).\n# Each run's verdict is in ConfigMap inpod-system/inpod-results, and its history in\n# ConfigMaps inpod-history-* (kubectl get configmaps -n inpod-system -l inpod.io/history).\n", in.Version, in.Schedule)
 	}
+	return manifestFile(header, objs)
+}
+
+// manifestFile is objs as one multi-document YAML file after the comment header.
+func manifestFile(header string, objs []k8s.Object) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(header)
 	for _, o := range objs {
@@ -152,4 +161,80 @@ func dropCreationTimestamps(m map[string]any) {
 			dropCreationTimestamps(sub)
 		}
 	}
+}
+
+// IntentAssetInput turns a release asset (inpod-job.yaml or
+// inpod-cronjob.yaml) into one that verifies a user's intent file.
+type IntentAssetInput struct {
+	Asset    []byte
+	Intent   IntentInput
+	Schedule string // a new schedule for a CronJob asset; "" keeps its own
+	Keep     int    // INPOD_HISTORY_KEEP; 0 keeps the default
+}
+
+// IntentAsset is in.Asset with the intent's ConfigMap and RBAC (IntentInput)
+// before its Job or CronJob, whose suite container then runs the verify suite
+// on the file; the images stay the asset's, by digest.
+func IntentAsset(ctx context.Context, in IntentAssetInput) ([]byte, error) {
+	if err := in.Intent.Check(); err != nil {
+		return nil, err
+	}
+	objs, err := decoder.DecodeAll(ctx, bytes.NewReader(in.Asset))
+	if err != nil {
+		return nil, fmt.Errorf("the asset: %w", err)
+	}
+	var spec *corev1.PodSpec
+	var labels map[string]string
+	at := -1
+	for i, o := range objs {
+		switch w := o.(type) {
+		case *batchv1.Job:
+			spec, labels, at = &w.Spec.Template.Spec, w.Labels, i
+		case *batchv1.CronJob:
+			spec, labels, at = &w.Spec.JobTemplate.Spec.Template.Spec, w.Labels, i
+			if in.Schedule != "" {
+				if err := checkSchedule(in.Schedule); err != nil {
+					return nil, err
+				}
+				w.Spec.Schedule = in.Schedule
+			}
+		}
+	}
+	if at < 0 {
+		return nil, fmt.Errorf("the asset holds no Job or CronJob (want inpod-job.yaml or inpod-cronjob.yaml)")
+	}
+	if _, ok := objs[at].(*batchv1.Job); ok && in.Schedule != "" {
+		return nil, fmt.Errorf("a schedule is for inpod-cronjob.yaml; this asset is the Job")
+	}
+	if in.Keep < 0 {
+		return nil, fmt.Errorf("keep %d: want a positive number of history entries", in.Keep)
+	}
+	in.Intent.configure(spec)
+	for i := range spec.Containers {
+		if c := &spec.Containers[i]; c.Name == "suite" && in.Keep > 0 {
+			setEnv(c, "INPOD_HISTORY_KEEP", fmt.Sprint(in.Keep))
+		}
+	}
+	extra := in.Intent.objects()
+	for _, o := range extra {
+		o.SetLabels(maps.Clone(labels))
+	}
+	objs = append(objs[:at], append(extra, objs[at:]...)...)
+	head := header(in.Asset) + fmt.Sprintf("# It verifies the intent file %s (ConfigMap %s/%s) with the verify suite", in.Intent.File.Path, Namespace, IntentConfigMap)
+	if in.Schedule != "" {
+		head += fmt.Sprintf(", on the schedule %q", in.Schedule)
+	}
+	return manifestFile(head+" (inpodctl intent asset).\n", objs)
+}
+
+// header is an asset's leading comment lines.
+func header(asset []byte) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(string(asset), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			break
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }

@@ -1,9 +1,11 @@
 package incluster
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/inpod/inpod/framework/intent"
 	"sigs.k8s.io/yaml"
 )
 
@@ -76,6 +78,51 @@ func TestCronJobManifestRunsTheJobOnItsSchedule(t *testing.T) {
 		in.Schedule = bad
 		if _, err := ReleaseManifest(in); err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "schedule") {
 			t.Errorf("schedule %q: %v", bad, err)
+		}
+	}
+}
+
+func TestIntentAssetVerifiesTheFileOnTheAssetsImages(t *testing.T) {
+	rel := ReleaseInput{Version: "v0.1.0", Schedule: "17 */6 * * *", SuiteImage: "ghcr.io/inpod/suite:v0.1.0" + dig, ResultsImage: "ghcr.io/inpod/kubectl:v0.1.0" + dig,
+		ProbeImages: map[string]string{"curl": "docker.io/curlimages/curl:8.16.0" + dig}}
+	asset, err := ReleaseManifest(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("apiVersion: inpod.io/v1alpha1\nkind: AccessIntent\naccounts:\n- serviceAccount: shop/api\n  deny:\n  - {verb: list, resource: secrets}\n")
+	f, err := intent.Parse("shop.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := IntentAssetInput{Asset: asset, Intent: IntentInput{File: f, Data: data, Methods: "curl"}, Schedule: "*/2 * * * *", Keep: 2}
+	out, err := IntentAsset(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	cron := strings.Index(s, "\nkind: CronJob\n")
+	for _, want := range []string{"\nkind: ConfigMap\n", "name: " + IntentConfigMap, "\nkind: RoleBinding\n", "namespace: shop", "name: " + IntentReads} {
+		if i := strings.Index(s, want); i < 0 || i > cron {
+			t.Errorf("%q not before the CronJob", want)
+		}
+	}
+	for _, want := range []string{"schedule: '*/2 * * * *'", "- " + verifyBin, "value: /intent/intent.yaml", "name: INPOD_HISTORY_KEEP\n              value: \"2\"",
+		"image: ghcr.io/inpod/suite:v0.1.0" + dig, "the verify suite, on the schedule \"*/2 * * * *\""} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the intent asset lacks %q", want)
+		}
+	}
+	// bad input: one line each
+	job, _ := ReleaseManifest(ReleaseInput{Version: "v0.1.0", SuiteImage: rel.SuiteImage, ResultsImage: rel.ResultsImage, ProbeImages: rel.ProbeImages})
+	def, _ := intent.Parse("d.yaml", []byte(strings.ReplaceAll(string(data), "shop/api", "default/api")))
+	for what, bad := range map[string]IntentAssetInput{
+		"a schedule for the Job": {Asset: job, Intent: in.Intent, Schedule: "* * * * *"},
+		"an account in default":  {Asset: asset, Intent: IntentInput{File: def, Data: data}},
+		"no workload":            {Asset: []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n"), Intent: in.Intent},
+		"a bad schedule":         {Asset: asset, Intent: in.Intent, Schedule: "often"},
+	} {
+		if _, err := IntentAsset(context.Background(), bad); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v", what, err)
 		}
 	}
 }

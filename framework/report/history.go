@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,24 +39,50 @@ const (
 type HistoryEntry struct {
 	Name, RunID, Started, Finished, KubernetesVersion, Verdict string
 	Passed, Failed, Skipped                                    int
-	// Cells are the run's outcomes, key → state: each spec (passed, failed,
-	// skipped), and for an intent run each (account, request, client) cell's
-	// answer ("200", "403 Forbidden", …).
+	// Selection is what the run checked (the suite and its label filter, or
+	// the intent file's digest): runs are compared only with runs of the same.
+	Selection string
+	// Cells are the run's outcomes, key → state: each spec ("passed",
+	// "failed", "skipped"), and for an intent run each (account, request,
+	// client) cell's answer, "allow: 200", "deny: 403 Forbidden", or without a
+	// class when the cell was not sent ("not sent (kubelet)").
 	Cells map[string]string
+	// Causes are the one-line causes of the cells that were not as intended
+	// (the binding that grants a request meant to be denied…), by cell key.
+	Causes map[string]string
+	// Facts are the cluster facts drift compares (DriftFacts), name → value.
+	Facts map[string]string
+	// ChangedSince and Changed are this run's drift as it found it: the entry
+	// it was compared with and how many cells had flipped.
+	ChangedSince string
+	Changed      int
 	// Truncated counts cells left out to keep the entry under MaxHistoryCells.
 	Truncated int
 }
 
+// DriftFacts are the cluster facts (clusterinfo.Facts.Lines) whose change a
+// run reports: what decides tokens and what admission lets run.
+var DriftFacts = []string{"token expiry extension", "max token expiration", "mounted token (computed from the flags above)",
+	"Pod Security by default", "NetworkPolicy engine"}
+
 // EntryOf is rep as a history entry.
-func EntryOf(rep types.Report, c Cluster) HistoryEntry {
+func EntryOf(rep types.Report, c Cluster, selection string) HistoryEntry {
 	s := Summarize([]types.Report{rep})
 	verdict := Results(rep, c, nil)["verdict"]
 	e := HistoryEntry{
 		Name:  HistoryPrefix + strings.ToLower(rep.StartTime.UTC().Format("20060102t150405z")),
 		RunID: c.RunID, Started: rep.StartTime.UTC().Format("2006-01-02T15:04:05Z"), Finished: rep.EndTime.UTC().Format("2006-01-02T15:04:05Z"),
-		KubernetesVersion: c.ServerVersion, Verdict: verdict,
+		KubernetesVersion: c.ServerVersion, Verdict: verdict, Selection: selection,
 		Passed: s.Passed, Failed: s.Failed, Skipped: s.Skipped,
-		Cells: map[string]string{},
+		Cells: map[string]string{}, Causes: map[string]string{}, Facts: map[string]string{},
+	}
+	for _, f := range c.Facts {
+		if slices.Contains(DriftFacts, f[0]) {
+			e.Facts[f[0]] = f[1]
+		}
+	}
+	for _, f := range s.Failures {
+		e.Causes["spec\t"+f.Name] = f.Cause
 	}
 	for _, sr := range rep.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
@@ -66,12 +94,35 @@ func EntryOf(rep types.Report, c Cluster) HistoryEntry {
 				continue
 			}
 			var ic IntentCell
-			if json.Unmarshal([]byte(en.Value.AsJSON), &ic) == nil {
-				e.Cells["intent\t"+ic.ServiceAccount+"\t"+ic.Request+"\t"+ic.Client] = ic.Got
+			if json.Unmarshal([]byte(en.Value.AsJSON), &ic) != nil {
+				continue
+			}
+			k := "intent\t" + ic.ServiceAccount + "\t" + ic.Request + "\t" + ic.Client
+			e.Cells[k] = ic.Got
+			if ic.Answer != "" {
+				e.Cells[k] = ic.Answer + ": " + ic.Got
+			}
+			if ic.Cause != "" {
+				e.Causes[k] = ic.Cause
 			}
 		}
 	}
 	return e
+}
+
+// CellAnswer is the class of a cell's state, what drift compares: allow or
+// deny for an intent cell, passed or failed for a spec; "" when neither (a
+// skipped spec, a cell not sent).
+func CellAnswer(state string) string {
+	switch {
+	case state == "passed" || state == "failed":
+		return state
+	case strings.HasPrefix(state, AnswerAllow+": "):
+		return AnswerAllow
+	case strings.HasPrefix(state, AnswerDeny+": "):
+		return AnswerDeny
+	}
+	return ""
 }
 
 func specState(s types.SpecState) string {
@@ -84,31 +135,49 @@ func specState(s types.SpecState) string {
 	return "failed"
 }
 
-// Data is e as a ConfigMap's data: cells one per line, "KEY<TAB>STATE",
-// sorted, cut at MaxHistoryCells with a marker line.
-func (e HistoryEntry) Data() map[string]string {
-	keys := make([]string, 0, len(e.Cells))
-	for k := range e.Cells {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// lineList is m as "KEY<TAB>VALUE" lines, sorted, cut at max bytes; left is
+// how many were cut. Tabs and newlines inside a value become spaces.
+func lineList(m map[string]string, max int) (text string, left int) {
+	keys := slices.Sorted(maps.Keys(m))
 	var b strings.Builder
-	left := 0
 	for i, k := range keys {
-		line := k + "\t" + e.Cells[k] + "\n"
-		if b.Len()+len(line) > MaxHistoryCells {
-			left = len(keys) - i
-			break
+		line := k + "\t" + strings.NewReplacer("\t", " ", "\n", " ").Replace(m[k]) + "\n"
+		if b.Len()+len(line) > max {
+			return b.String(), len(keys) - i
 		}
 		b.WriteString(line)
 	}
-	if left+e.Truncated > 0 {
-		fmt.Fprintf(&b, "…truncated\t%d more cells (the entry stays under %d KiB)\n", left+e.Truncated, MaxHistoryCells>>10)
+	return b.String(), 0
+}
+
+// readLines is lineList read back.
+func readLines(text string) map[string]string {
+	m := map[string]string{}
+	for _, l := range strings.Split(text, "\n") {
+		if i := strings.LastIndex(l, "\t"); i >= 0 && !strings.HasPrefix(l, truncatedMarker) {
+			m[l[:i]] = l[i+1:]
+		}
 	}
+	return m
+}
+
+const truncatedMarker = "…truncated\t"
+
+// Data is e as a ConfigMap's data: cells one per line, "KEY<TAB>STATE",
+// sorted, cut at MaxHistoryCells with a marker line; the causes likewise, in
+// a quarter of that.
+func (e HistoryEntry) Data() map[string]string {
+	cells, left := lineList(e.Cells, MaxHistoryCells)
+	if left+e.Truncated > 0 {
+		cells += fmt.Sprintf("%s%d more cells (the entry stays under %d KiB)\n", truncatedMarker, left+e.Truncated, MaxHistoryCells>>10)
+	}
+	causes, _ := lineList(e.Causes, MaxHistoryCells/4)
+	facts, _ := lineList(e.Facts, 16<<10)
 	return map[string]string{
 		"runID": e.RunID, "started": e.Started, "finished": e.Finished, "kubernetesVersion": e.KubernetesVersion,
 		"verdict": e.Verdict, "passed": strconv.Itoa(e.Passed), "failed": strconv.Itoa(e.Failed), "skipped": strconv.Itoa(e.Skipped),
-		"cells": b.String(),
+		"selection": e.Selection, "changedSince": e.ChangedSince, "changed": strconv.Itoa(e.Changed),
+		"cells": cells, "causes": causes, "facts": facts,
 	}
 }
 
@@ -117,17 +186,11 @@ func EntryFrom(cm corev1.ConfigMap) HistoryEntry {
 	d := cm.Data
 	atoi := func(k string) int { n, _ := strconv.Atoi(d[k]); return n }
 	e := HistoryEntry{Name: cm.Name, RunID: d["runID"], Started: d["started"], Finished: d["finished"], KubernetesVersion: d["kubernetesVersion"],
-		Verdict: d["verdict"], Passed: atoi("passed"), Failed: atoi("failed"), Skipped: atoi("skipped"), Cells: map[string]string{}}
-	for _, l := range strings.Split(d["cells"], "\n") {
-		i := strings.LastIndex(l, "\t")
-		if i < 0 {
-			continue
-		}
-		if strings.HasPrefix(l, "…truncated\t") {
-			e.Truncated, _ = strconv.Atoi(strings.Fields(l[len("…truncated\t"):])[0])
-			continue
-		}
-		e.Cells[l[:i]] = l[i+1:]
+		Verdict: d["verdict"], Passed: atoi("passed"), Failed: atoi("failed"), Skipped: atoi("skipped"),
+		Selection: d["selection"], ChangedSince: d["changedSince"], Changed: atoi("changed"),
+		Cells: readLines(d["cells"]), Causes: readLines(d["causes"]), Facts: readLines(d["facts"])}
+	if i := strings.Index(d["cells"], truncatedMarker); i >= 0 {
+		e.Truncated, _ = strconv.Atoi(strings.Fields(d["cells"][i+len(truncatedMarker):])[0])
 	}
 	return e
 }

@@ -19,12 +19,21 @@ type IntentCell struct {
 	Client         string `json:"client"` // curl, python, go, kubectl, or sar
 	Want           string `json:"want"`   // allow or deny
 	Got            string `json:"got"`    // e.g. "201", "403 Forbidden", "SAR allowed"
-	OK             bool   `json:"ok"`
-	Cause          string `json:"cause,omitempty"`
+	// Answer is what the authorizer said, for drift: AnswerAllow, AnswerDeny,
+	// or "" when the cell was not sent or had no answer.
+	Answer string `json:"answer,omitempty"`
+	OK     bool   `json:"ok"`
+	Cause  string `json:"cause,omitempty"`
 	// Happened is the whole observation (access.Happened), e.g. where kubectl's
 	// status was read.
 	Happened string `json:"happened,omitempty"`
 }
+
+// The answers of an intent cell (IntentCell.Answer).
+const (
+	AnswerAllow = "allow"
+	AnswerDeny  = "deny"
+)
 
 // IntentRow is one (ServiceAccount, request) across clients.
 type IntentRow struct {

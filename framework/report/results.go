@@ -76,20 +76,44 @@ func JUnit(rep types.Report) ([]byte, error) {
 }
 
 // WriteResults creates or updates ConfigMap ns/name with data.
-func WriteResults(ctx context.Context, cs kubernetes.Interface, ns, name string, labels, data map[string]string) error {
+func WriteResults(ctx context.Context, cs kubernetes.Interface, ns, name string, labels, data map[string]string) (*corev1.ConfigMap, error) {
 	cms := cs.CoreV1().ConfigMaps(ns)
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels}, Data: data}
-	_, err := cms.Create(ctx, cm, metav1.CreateOptions{})
+	got, err := cms.Create(ctx, cm, metav1.CreateOptions{})
 	if !apierrors.IsAlreadyExists(err) {
-		return err
+		return got, err
 	}
 	old, err := cms.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	old.Labels, old.Data = labels, data
-	_, err = cms.Update(ctx, old, metav1.UpdateOptions{})
-	return err
+	return cms.Update(ctx, old, metav1.UpdateOptions{})
+}
+
+// The reasons of the Events a run leaves on its results ConfigMap.
+const (
+	// ReasonAccessDrift (Warning): cells flipped or cluster facts changed
+	// since the last passing run.
+	ReasonAccessDrift = "AccessDrift"
+	// ReasonAccessDriftReverted (Normal): cells an earlier run found flipped
+	// are back to the last passing run's answers.
+	ReasonAccessDriftReverted = "AccessDriftReverted"
+)
+
+// WriteEvent records an Event on obj (core/v1, as client-go's recorder does),
+// so `kubectl get events` and whatever watches Events see it.
+func WriteEvent(ctx context.Context, cs kubernetes.Interface, obj *corev1.ConfigMap, eventType, reason, message string) (*corev1.Event, error) {
+	now := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: obj.Name + ".", Namespace: obj.Namespace},
+		InvolvedObject: corev1.ObjectReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: obj.Namespace, Name: obj.Name,
+			UID: obj.UID, ResourceVersion: obj.ResourceVersion},
+		Reason: reason, Message: message, Type: eventType,
+		Source:         corev1.EventSource{Component: "inpod"},
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+	}
+	return cs.CoreV1().Events(obj.Namespace).Create(ctx, ev, metav1.CreateOptions{})
 }
 
 // WriteSonobuoyResults hands junit to Sonobuoy's worker: the file in dir, then
@@ -109,12 +133,19 @@ type PublishInput struct {
 	Name      string
 	Labels    map[string]string
 	Cluster   Cluster
+	// Selection is what the run checked (HistoryEntry.Selection).
+	Selection string
+	// ReportDir receives DriftFile; "" = none.
+	ReportDir string
 	Log       func(format string, args ...any)
 }
 
 // Publish leaves an in-cluster run's verdict as the results ConfigMap (it
 // outlives the Job's pod) and, as a Sonobuoy plugin (SONOBUOY_RESULTS_DIR),
-// hands the JUnit to Sonobuoy's worker.
+// hands the JUnit to Sonobuoy's worker. It compares the run with the last
+// passing one in the history (CompareHistory): the drift goes into the
+// results ConfigMap ("drift"), DriftFile and, when something changed, an
+// AccessDrift Event on the ConfigMap; then the run joins the history.
 func Publish(ctx context.Context, rep types.Report, in PublishInput) {
 	junit, err := JUnit(rep)
 	if err != nil {
@@ -126,11 +157,45 @@ func Publish(ctx context.Context, rep types.Report, in PublishInput) {
 		}
 	}
 	data := Results(rep, in.Cluster, junit)
-	if err := WriteResults(ctx, in.Client, in.Namespace, in.Name, in.Labels, data); err != nil {
+	e := EntryOf(rep, in.Cluster, in.Selection)
+	history, herr := ReadHistory(ctx, in.Client, in.Namespace)
+	d := CompareHistory(e, history)
+	if herr != nil {
+		d = Drift{Run: e.Name}
+		data["drift"] = "not compared: the history could not be read: " + herr.Error()
+	} else {
+		data["drift"] = d.Text()
+	}
+	data["changedSince"] = d.Since
+	e.ChangedSince, e.Changed = d.Since, len(d.Flipped)
+	if in.ReportDir != "" {
+		if err := WriteDrift(in.ReportDir, d); err != nil {
+			in.Log("results: %v", err)
+		}
+	}
+	cm, err := WriteResults(ctx, in.Client, in.Namespace, in.Name, in.Labels, data)
+	if err != nil {
 		in.Log("results: write ConfigMap %s/%s: %v", in.Namespace, in.Name, err)
 		return
 	}
 	in.Log("results: verdict %s (passed %s, failed %s, skipped %s) in ConfigMap %s/%s", data["verdict"], data["passed"], data["failed"], data["skipped"], in.Namespace, in.Name)
+	in.Log("results: drift: %s", strings.ReplaceAll(data["drift"], "\n", "\n    "))
+	for _, ev := range []struct {
+		when              bool
+		kind, reason, msg string
+	}{
+		{d.Drifted(), corev1.EventTypeWarning, ReasonAccessDrift, d.EventMessage()},
+		{len(d.Reverted) > 0, corev1.EventTypeNormal, ReasonAccessDriftReverted, d.EventMessage()},
+	} {
+		if !ev.when {
+			continue
+		}
+		if got, err := WriteEvent(ctx, in.Client, cm, ev.kind, ev.reason, ev.msg); err != nil {
+			in.Log("results: Event %s on ConfigMap %s/%s: %v", ev.reason, in.Namespace, in.Name, err)
+		} else {
+			in.Log("results: Event %s/%s (reason %s) on ConfigMap %s", got.Namespace, got.Name, ev.reason, in.Name)
+		}
+	}
 	keep := DefaultHistoryKeep
 	if v := config.Env("INPOD_HISTORY_KEEP"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n > 0 {
@@ -139,7 +204,6 @@ func Publish(ctx context.Context, rep types.Report, in PublishInput) {
 			in.Log("results: INPOD_HISTORY_KEEP=%q is not a positive number; keeping %d entries", v, keep)
 		}
 	}
-	e := EntryOf(rep, in.Cluster)
 	pruned, err := WriteHistory(ctx, in.Client, in.Namespace, e, keep, in.Labels)
 	if err != nil {
 		in.Log("results: %v", err)

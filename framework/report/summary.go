@@ -82,6 +82,9 @@ type Summary struct {
 	Failures      []Row
 	Intent        []IntentRow // make verify: one row per ServiceAccount × request
 	Errata        []ErratumRow
+	// Drift is an in-cluster run's comparison with its last passing run
+	// (DriftFile beside the report), nil when there is none.
+	Drift *Drift
 }
 
 // Verdict is the run's: FAILED when a spec or the suite itself failed.
@@ -311,6 +314,9 @@ func (s Summary) Markdown() string {
 	}
 	for _, p := range s.ProbeTokens {
 		b.WriteString("Probe token: " + p + "\n\n")
+	}
+	if s.Drift != nil {
+		b.WriteString(s.Drift.Markdown())
 	}
 	b.WriteString(erratumMarkdown(s.Errata))
 	if len(s.Failures) > 0 {

@@ -124,7 +124,7 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 		return
 	}
 	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: incluster.Namespace, Name: incluster.ResultsName,
-		Labels: r.Labels(), Cluster: clusterFacts(ctx), Log: say})
+		Labels: r.Labels(), Cluster: clusterFacts(ctx), Selection: "guide suite; labels " + GinkgoLabelFilter(), ReportDir: r.Config.ReportDir, Log: say})
 }, NodeTimeout(time.Minute))
 
 var _ = ReportAfterSuite("cluster logs and disposal", func(ctx SpecContext, rep Report) {

@@ -6,9 +6,11 @@
 package verify_test
 
 import (
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,11 +59,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	*suiteRun = *r
 	r = suiteRun
 	say("%s", r.Describe())
-	c := report.Cluster{Name: r.Proxy.Name(), Provider: string(r.Config.Provider), Images: string(r.Images.Mode), RunID: r.ID}
-	if v, err := r.Proxy.Clientset().Discovery().ServerVersion(); err == nil {
-		c.ServerVersion = v.GitVersion
-	}
-	AddReportEntry(report.ClusterEntry, c, ReportEntryVisibilityNever)
+	AddReportEntry(report.ClusterEntry, cluster(), ReportEntryVisibilityNever)
 }, NodeTimeout(15*time.Minute))
 
 var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
@@ -76,7 +74,33 @@ var _ = ReportAfterSuite("results object", func(ctx SpecContext, rep Report) {
 	if r.Proxy == nil || r.Config.Provider != config.ProviderInCluster || !r.Provided() {
 		return
 	}
-	c := report.Cluster{Name: r.Proxy.Name(), Provider: string(r.Config.Provider), Images: string(r.Images.Mode), RunID: r.ID}
 	report.Publish(ctx, rep, report.PublishInput{Client: r.Proxy.Clientset(), Namespace: incluster.Namespace, Name: incluster.ResultsName,
-		Labels: r.Labels(), Cluster: c, Log: say})
+		Labels: r.Labels(), Cluster: cluster(), Selection: selection(), ReportDir: r.Config.ReportDir, Log: say})
 }, NodeTimeout(time.Minute))
+
+// cluster is the run's cluster as the report shows it, with the facts drift
+// compares.
+func cluster() report.Cluster {
+	r := suiteRun
+	c := report.Cluster{Name: r.Proxy.Name(), Provider: string(r.Config.Provider), Images: string(r.Images.Mode), RunID: r.ID, Facts: r.Facts.Lines()}
+	if v, err := r.Proxy.Clientset().Discovery().ServerVersion(); err == nil {
+		c.ServerVersion = v.GitVersion
+	}
+	return c
+}
+
+// selection is what this run verified: the intent file by digest, and the
+// clients; a run is compared only with runs of the same.
+func selection() string {
+	sum := "unread"
+	if intentFile != nil {
+		if data, err := os.ReadFile(intentFile.Path); err == nil {
+			sum = fmt.Sprintf("sha256:%x", sha256.Sum256(data))[:19]
+		}
+	}
+	var clients []string
+	for _, m := range methods() {
+		clients = append(clients, m.Name())
+	}
+	return fmt.Sprintf("verify intent %s; clients %s", sum, strings.Join(clients, ","))
+}

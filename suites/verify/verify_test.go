@@ -107,15 +107,30 @@ func cause(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cel
 	return "answered " + answer
 }
 
-// record puts the cell in the report and returns its cause when it is a mismatch.
-func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, client, answer, happened string, allowed, ok bool) string {
+// record puts the cell in the report and returns its cause when it is a
+// mismatch; class is what the authorizer said (report.AnswerAllow,
+// report.AnswerDeny, or "" when the cell was not sent or had no answer).
+func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c cell, q rbac.Request, client, answer, happened, class string, ok bool) string {
 	why := ""
 	if !ok {
-		why = cause(ctx, cs, a, c, q, allowed, answer)
+		why = cause(ctx, cs, a, c, q, class == report.AnswerAllow, answer)
 	}
 	AddReportEntry(report.IntentEntry, report.IntentCell{ServiceAccount: a.Namespace + "/" + a.Name, Request: describe(a, c.req),
-		Client: client, Want: c.want(), Got: answer, OK: ok, Cause: why, Happened: happened}, ReportEntryVisibilityNever)
+		Client: client, Want: c.want(), Got: answer, Answer: class, OK: ok, Cause: why, Happened: happened}, ReportEntryVisibilityNever)
 	return why
+}
+
+// answerClass is a client's outcome as drift compares it: the authorizer let
+// it through (the verb's success, or a 404/422 after authorization), or
+// refused it (403), or neither (no answer, not observed, another status).
+func answerClass(o access.Outcome) string {
+	switch {
+	case o.Allowed() || o.AuthorizedAbsent() || o.AuthorizedInvalid():
+		return report.AnswerAllow
+	case o.ConnError == "" && o.Unobserved == "" && o.Code == 403:
+		return report.AnswerDeny
+	}
+	return ""
 }
 
 // errNotSent is a planned request no client sends (authorizer only, or one the
@@ -208,13 +223,13 @@ func describeAccount(a intent.Account) {
 					q, err := resolver.Request(a.Namespace, c.req)
 					switch {
 					case intent.AuthorizerOnly(q):
-						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "authorizer only (SubjectAccessReview)", "not sent", false, true)
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "authorizer only (SubjectAccessReview)", "not sent", "", true)
 						Skip(q.Verb + " is checked by the authorizer while it serves another request; no request of its own shows it: the SubjectAccessReview answers the row")
 					case rbac.KubeletEnforced(q) && rbac.KubeletUnsent(q) != "":
-						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "not sent (kubelet)", rbac.KubeletUnsent(q), false, true)
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "not sent (kubelet)", rbac.KubeletUnsent(q), "", true)
 						Skip("not sent to the kubelet: " + rbac.KubeletUnsent(q) + "; the SubjectAccessReview answers the row")
 					case errors.As(err, new(intent.NoKubeletError)):
-						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "kubelet address unknown: SubjectAccessReview only", err.Error(), false, true)
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "kubelet address unknown: SubjectAccessReview only", err.Error(), "", true)
 						Skip(err.Error() + ": the row rests on the SubjectAccessReview")
 					}
 					if err != nil {
@@ -227,12 +242,12 @@ func describeAccount(a intent.Account) {
 					if q.Kubelet != "" && o.ConnError != "" {
 						// a NetworkPolicy or a firewall between pods and nodes:
 						// the kubelet's answer cannot be had from a pod
-						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "kubelet not reachable from the pod: SubjectAccessReview only", access.Happened(o), false, true)
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "kubelet not reachable from the pod: SubjectAccessReview only", access.Happened(o), "", true)
 						Skip("the kubelet at " + q.Kubelet + " is not reachable from the pod (" + o.ConnError + "): the row rests on the SubjectAccessReview")
 					}
 					if why, ok := access.NotSentAlone(o); ok {
 						// The row's verdict comes from the clients that sent it.
-						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "not sent alone", why, false, true)
+						record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), "not sent alone", why, "", true)
 						Skip("kubectl cannot send this request alone: " + why + "; curl, python, go and the SubjectAccessReview answer it")
 					}
 					matcher := access.BeForbiddenFor(user, q)
@@ -240,7 +255,7 @@ func describeAccount(a intent.Account) {
 						matcher = access.BeAllowedOrAbsent()
 					}
 					ok, _ := matcher.Match(o)
-					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), o.Allowed() || o.AuthorizedAbsent() || o.AuthorizedInvalid(), ok)
+					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), answerClass(o), ok)
 					Expect(o).To(matcher, why+" ("+exec+")")
 				})
 			}
@@ -256,7 +271,8 @@ func describeAccount(a intent.Account) {
 					Fail(fmt.Sprintf("%s: the SubjectAccessReview failed: %v", describe(a, c.req), err))
 				}
 				answer := map[bool]string{true: "allowed", false: "denied"}[allowed]
-				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, "", allowed, allowed == c.allow)
+				class := map[bool]string{true: report.AnswerAllow, false: report.AnswerDeny}[allowed]
+				why := record(ctx, fw.Proxy.Clientset(), a, c, q, "sar", answer, "", class, allowed == c.allow)
 				Expect(allowed).To(Equal(c.allow), "SubjectAccessReview for %s: %s; %s", user, answer, why)
 			})
 		}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/decoder"
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 
+	"github.com/inpod/inpod/framework/incluster"
 	"github.com/inpod/inpod/framework/intent"
 	"github.com/inpod/inpod/framework/rbac"
 )
@@ -27,8 +28,56 @@ func intentCommand() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return draftIntent(c, args[0], files) }}
 	draft.Flags().StringArrayVarP(&files, "file", "f", nil, "RBAC manifests to draft from instead of the cluster's bindings (repeatable)")
-	c := &cobra.Command{Use: "intent", Short: "Intent files: draft one from existing RBAC"}
-	c.AddCommand(draft)
+	c := &cobra.Command{Use: "intent", Short: "Intent files: draft one from existing RBAC; make a release asset verify one"}
+	c.AddCommand(draft, intentAssetCommand())
+	return c
+}
+
+// intentAssetCommand is `inpodctl intent asset --from inpod-cronjob.yaml -f
+// FILE [--methods M] [--schedule S] [--keep N] [-o OUT]`: the release asset
+// verifying the file instead of the guide (incluster.IntentAsset).
+func intentAssetCommand() *cobra.Command {
+	var from, file, out string
+	in := incluster.IntentAssetInput{}
+	c := &cobra.Command{Use: "asset --from ASSET -f INTENT", Short: "Make a release asset (inpod-cronjob.yaml or inpod-job.yaml) verify an intent file: its ConfigMap and the runner's RBAC for it added",
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if from == "" || file == "" {
+				return usageError{fmt.Errorf("intent asset: --from ASSET and -f INTENT are required")}
+			}
+			asset, err := os.ReadFile(from)
+			if err != nil {
+				return usageError{fmt.Errorf("intent asset: %w", err)}
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return usageError{fmt.Errorf("intent asset: %w", err)}
+			}
+			f, err := intent.Parse(file, data)
+			if err != nil {
+				return usageError{fmt.Errorf("intent asset: %w", err)}
+			}
+			if err := checkMethods(in.Intent.Methods); err != nil {
+				return usageError{fmt.Errorf("intent asset: --methods: %w", err)}
+			}
+			in.Asset, in.Intent.File, in.Intent.Data = asset, f, data
+			got, err := incluster.IntentAsset(c.Context(), in)
+			if err != nil {
+				return usageError{fmt.Errorf("intent asset: %s: %w", from, err)}
+			}
+			if out == "-" {
+				_, err = os.Stdout.Write(got)
+			} else {
+				err = os.WriteFile(out, got, 0o644)
+			}
+			return err
+		}}
+	c.Flags().StringVar(&from, "from", "", "the release asset: inpod-cronjob.yaml (or inpod-job.yaml)")
+	c.Flags().StringVarP(&file, "file", "f", "", "the intent file to verify")
+	c.Flags().StringVar(&in.Intent.Methods, "methods", "", "comma-separated clients (curl, python, go, kubectl); all four when empty")
+	c.Flags().StringVar(&in.Schedule, "schedule", "", "a new cron schedule for the CronJob (default: the asset's)")
+	c.Flags().IntVar(&in.Keep, "keep", 0, "history entries to keep (INPOD_HISTORY_KEEP; default 10)")
+	c.Flags().StringVarP(&out, "output", "o", "-", "file to write (- = stdout)")
 	return c
 }
 

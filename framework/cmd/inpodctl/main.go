@@ -73,6 +73,8 @@ func rootCommand() *cobra.Command {
 		cleanupCommand(),
 		verifyCommand(),
 		intentCommand(),
+		historyCommand(),
+		driftCommand(),
 		releaseManifestCommand(),
 		buildImageCommand(),
 		standInBaseCommand(),

@@ -36,6 +36,10 @@ func main() {
 		os.Exit(1)
 	}
 	s := report.Summarize(reports)
+	if s.Drift, err = report.ReadDrift(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
 	md := s.Markdown() + selfTestLink(dir)
 	for name, body := range map[string]string{"summary.md": md, "summary.html": s.HTML()} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
