@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/wait"
 
 	"github.com/inpod/inpod/framework/pods"
+	"github.com/inpod/inpod/framework/report"
 )
 
 func waitPod(ctx context.Context, in Input) (string, error) {
@@ -83,8 +84,12 @@ func waitSuiteExit(ctx context.Context, in Input, pod string) (int, error) {
 	return code, nil
 }
 
-// reportFiles are what collect copies out of the results container.
-var reportFiles = []string{"junit.xml", "report.json"}
+// reportFiles are what collect copies out of the results container;
+// optionalReports are copied when the run left them.
+var (
+	reportFiles     = []string{"junit.xml", "report.json"}
+	optionalReports = []string{report.DriftFile}
+)
 
 // collect copies the reports out of the results container, then lets it end.
 // Where the cluster refuses exec, the results container prints them to its log
@@ -109,6 +114,14 @@ func collect(ctx context.Context, in Input, pod string) error {
 		}
 		if err := os.WriteFile(filepath.Join(in.ReportDir, f), out.Bytes(), 0o644); err != nil {
 			return err
+		}
+	}
+	for _, f := range optionalReports {
+		var out, errb bytes.Buffer
+		if res.ExecInPod(ctx, Namespace, pod, "results", []string{"cat", "/results/" + f}, &out, &errb) == nil {
+			if err := os.WriteFile(filepath.Join(in.ReportDir, f), out.Bytes(), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	var out, errb bytes.Buffer

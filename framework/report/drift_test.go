@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 )
@@ -142,5 +143,21 @@ func TestHistoryKeepsCausesFactsAndSelection(t *testing.T) {
 	if back.Selection != selection1 || back.Causes[listPods+"curl"] != oops+" second line" || back.Facts["Pod Security by default"] == "" ||
 		back.ChangedSince != "inpod-history-x" || back.Changed != 2 || back.Cells[listPods+"curl"] != "allow: 200" {
 		t.Errorf("read back %+v", back)
+	}
+}
+
+func TestEntryOfKeepsAnIntentSpecAsItsCell(t *testing.T) {
+	cell := IntentCell{ServiceAccount: "shop/storefront", Request: "list pods (in shop)", Client: "curl", Want: "deny", Got: "200",
+		Answer: AnswerAllow, Cause: oops}
+	rep := types.Report{SuiteSucceeded: false, SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "plain", State: types.SpecStatePassed},
+		// in the suite's own process the value is raw, without AsJSON
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "may not list pods with curl", State: types.SpecStateFailed,
+			Failure:       types.Failure{Message: "Expected 403"},
+			ReportEntries: types.ReportEntries{{Name: IntentEntry, Value: types.WrapEntryValue(cell)}}},
+	}}
+	e := EntryOf(rep, Cluster{RunID: "job"}, selection1)
+	if len(e.Cells) != 2 || e.Cells["spec\tplain"] != "passed" || e.Cells[listPods+"curl"] != "allow: 200" || e.Causes[listPods+"curl"] != oops {
+		t.Errorf("cells %q causes %q", e.Cells, e.Causes)
 	}
 }

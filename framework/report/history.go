@@ -81,20 +81,28 @@ func EntryOf(rep types.Report, c Cluster, selection string) HistoryEntry {
 			e.Facts[f[0]] = f[1]
 		}
 	}
+	causes := map[string]string{}
 	for _, f := range s.Failures {
-		e.Causes["spec\t"+f.Name] = f.Cause
+		causes[f.Name] = f.Cause
 	}
 	for _, sr := range rep.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		e.Cells["spec\t"+sr.FullText()] = specState(sr.State)
+		// A spec that answers an intent cell is kept as that cell: its
+		// answer says more than passed or failed, and once is enough.
+		if !slices.ContainsFunc(sr.ReportEntries, func(en types.ReportEntry) bool { return en.Name == IntentEntry }) {
+			e.Cells["spec\t"+sr.FullText()] = specState(sr.State)
+			if c := causes[sr.FullText()]; c != "" {
+				e.Causes["spec\t"+sr.FullText()] = c
+			}
+		}
 		for _, en := range sr.ReportEntries {
 			if en.Name != IntentEntry {
 				continue
 			}
 			var ic IntentCell
-			if json.Unmarshal([]byte(en.Value.AsJSON), &ic) != nil {
+			if json.Unmarshal(entryJSON(en.Value), &ic) != nil {
 				continue
 			}
 			k := "intent\t" + ic.ServiceAccount + "\t" + ic.Request + "\t" + ic.Client

@@ -142,10 +142,10 @@ func Summarize(reports []types.Report) Summary {
 			for _, e := range sp.ReportEntries {
 				switch e.Name {
 				case ClusterEntry:
-					_ = json.Unmarshal([]byte(e.Value.AsJSON), &s.Cluster)
+					_ = json.Unmarshal(entryJSON(e.Value), &s.Cluster)
 				case AccessEntry:
 					var a Access
-					if json.Unmarshal([]byte(e.Value.AsJSON), &a) != nil {
+					if json.Unmarshal(entryJSON(e.Value), &a) != nil {
 						continue
 					}
 					k := a.ServiceAccount + "\x00" + a.Request
@@ -158,12 +158,12 @@ func Summarize(reports []types.Report) Summary {
 					row.ByMethod[a.Method] = AccessCell{Code: a.Code, Cell: a.Cell, Happened: a.Happened, Mismatch: sp.State.Is(types.SpecStateFailureStates)}
 				case ErratumEntry:
 					var er Erratum
-					if json.Unmarshal([]byte(e.Value.AsJSON), &er) == nil {
+					if json.Unmarshal(entryJSON(e.Value), &er) == nil {
 						s.Errata = append(s.Errata, ErratumRow{Erratum: er, State: stateName(sp.State)})
 					}
 				case IntentEntry:
 					var c IntentCell
-					if json.Unmarshal([]byte(e.Value.AsJSON), &c) == nil {
+					if json.Unmarshal(entryJSON(e.Value), &c) == nil {
 						intent = append(intent, c)
 					}
 				case ClusterConfigEntry:
@@ -387,4 +387,14 @@ func profileName(p string) string {
 		return "default"
 	}
 	return p
+}
+
+// entryJSON is a report entry's value as JSON: as report.json holds it, or,
+// in the suite's own process (a ReportAfterSuite), marshalled from the value.
+func entryJSON(v types.ReportEntryValue) []byte {
+	if v.AsJSON != "" {
+		return []byte(v.AsJSON)
+	}
+	data, _ := json.Marshal(v.GetRawValue())
+	return data
 }
