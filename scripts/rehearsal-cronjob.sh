@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # kubectl, kubeconfig, work, REPORT_DIR: published-rehearsal.sh's
 # Sourced by published-rehearsal.sh when REHEARSAL_CRONJOB=1, with its
 # registry serving the release and its cluster pulling through it: continuous
 # validation as a user installs it.
@@ -89,7 +91,7 @@ k -n inpod-system delete cronjob inpod --wait >/dev/null
 log "continuous validation: CronJob from dist/inpod-cronjob.yaml verifying $shop_intent"
 k apply -f manifests/examples/shop/workload.yaml >&2
 go run ./framework/cmd/inpodctl intent asset --from dist/inpod-cronjob.yaml -f "$shop_intent" \
-  --schedule '* * * * *' --keep 2 ${REHEARSAL_CRONJOB_METHODS:+--methods "$REHEARSAL_CRONJOB_METHODS"} -o "$cron_yaml" ||
+  --schedule '* * * * *' --keep 2 -o "$cron_yaml" ||
   die "inpodctl intent asset failed"
 # The Job from the asset ran the guide's suite; its history entry is of another selection.
 k -n inpod-system delete configmaps -l inpod.io/history --wait >/dev/null

@@ -82,8 +82,16 @@ func manifestFile(header string, objs []k8s.Object) ([]byte, error) {
 
 // CronJobOf is j run on schedule: never two at once (Forbid: a run that
 // overlaps the next is not doubled), a missed start given up after 10 minutes,
-// the last 3 finished Jobs of each outcome kept.
+// the last 3 finished Jobs of each outcome kept. It changes j's results
+// container.
 func CronJobOf(j *batchv1.Job, schedule string) *batchv1.CronJob {
+	// nobody execs into a scheduled run's pod to collect its reports: the
+	// results container prints them to its log 10 s after the suite ends
+	for i := range j.Spec.Template.Spec.Containers {
+		if c := &j.Spec.Template.Spec.Containers[i]; c.Name == "results" {
+			setEnv(c, "WAIT_TICKS", "5")
+		}
+	}
 	return &batchv1.CronJob{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
 		ObjectMeta: metav1.ObjectMeta{Name: j.Name, Namespace: j.Namespace, Labels: j.Labels},

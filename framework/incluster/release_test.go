@@ -66,7 +66,7 @@ func TestCronJobManifestRunsTheJobOnItsSchedule(t *testing.T) {
 	}
 	for _, want := range []string{"schedule: '*/5 * * * *'", "concurrencyPolicy: Forbid", "startingDeadlineSeconds: 600",
 		"successfulJobsHistoryLimit: 3", "failedJobsHistoryLimit: 3", "jobTemplate:", "serviceAccountName: inpod-runner",
-		"image: ghcr.io/inpod/suite:v0.1.0" + dig} {
+		"image: ghcr.io/inpod/suite:v0.1.0" + dig, "name: WAIT_TICKS\n              value: \"5\""} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the CronJob asset lacks %q", want)
 		}
