@@ -193,15 +193,15 @@ func (d Drift) Lines() []string {
 
 // Headline is the drift in one sentence.
 func (d Drift) Headline() string {
-	switch {
-	case d.Since == "":
+	if d.Since == "" {
 		return "no earlier passing run of this selection in the history: nothing to compare with"
-	case !d.Drifted() && len(d.Reverted) == 0:
-		return fmt.Sprintf("no change since %s (started %s)", d.Since, d.SinceStarted)
 	}
-	s := fmt.Sprintf("changed since %s (started %s): %d cells flipped, %d cluster facts changed", d.Since, d.SinceStarted, len(d.Flipped), len(d.Facts))
+	s := fmt.Sprintf("no change since %s (started %s)", d.Since, d.SinceStarted)
+	if d.Drifted() {
+		s = fmt.Sprintf("changed since %s (started %s): %d cells flipped, %d cluster facts changed", d.Since, d.SinceStarted, len(d.Flipped), len(d.Facts))
+	}
 	if len(d.Reverted) > 0 {
-		s += fmt.Sprintf("; %d cells flipped in %s are back", len(d.Reverted), d.Previous)
+		s += fmt.Sprintf("; the %d cells %s had flipped are back", len(d.Reverted), d.Previous)
 	}
 	return s
 }

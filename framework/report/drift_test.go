@@ -62,6 +62,9 @@ func TestDriftNamesTheFlippedCellsAndTheBindingThatGrantsThem(t *testing.T) {
 	if d.Since != history[1].Name || len(d.Flipped) != 0 || d.Previous != third.Name || len(d.Reverted) != 2 || d.Drifted() {
 		t.Fatalf("drift after the revert %+v", d)
 	}
+	if h := d.Headline(); !strings.HasPrefix(h, "no change since "+history[1].Name) || !strings.HasSuffix(h, "; the 2 cells "+third.Name+" had flipped are back") {
+		t.Errorf("headline %q", h)
+	}
 	if l := d.Lines(); len(l) != 1 || !strings.HasPrefix(l[0], "reverted: shop/storefront list pods (in shop): allow → deny (curl, sar) — in "+third.Name+": "+oops) {
 		t.Errorf("lines %q", l)
 	}
