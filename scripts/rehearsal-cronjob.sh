@@ -80,8 +80,9 @@ run() {
 # 0. The asset as released: the guide's suite, here the runner's own specs.
 guide_yaml=$work/inpod-cronjob-runner.yaml
 sed -e "s|--ginkgo.label-filter=.*|--ginkgo.label-filter=runner \&\& !slow|" -e "s|^  schedule: .*|  schedule: '* * * * *'|" dist/inpod-cronjob.yaml >"$guide_yaml"
-grep -qF -- '--ginkgo.label-filter=runner && !slow' "$guide_yaml" && grep -qF "schedule: '* * * * *'" "$guide_yaml" ||
+if ! grep -qF -- '--ginkgo.label-filter=runner && !slow' "$guide_yaml" || ! grep -qF "schedule: '* * * * *'" "$guide_yaml"; then
   die "could not set the label filter and the schedule in a copy of dist/inpod-cronjob.yaml"
+fi
 log "kubectl apply -f dist/inpod-cronjob.yaml (every minute, label filter runner && !slow)"
 k apply -f "$guide_yaml" >&2
 run passed suspend

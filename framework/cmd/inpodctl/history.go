@@ -67,13 +67,13 @@ func historyCommand() *cobra.Command {
 			return nil
 		}
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tSTARTED\tVERDICT\tPASSED\tFAILED\tSKIPPED\tKUBERNETES\tCHANGED\tSELECTION")
+		_, _ = fmt.Fprintln(w, "NAME\tSTARTED\tVERDICT\tPASSED\tFAILED\tSKIPPED\tKUBERNETES\tCHANGED\tSELECTION")
 		for _, e := range h {
 			changed := "-"
 			if e.ChangedSince != "" {
 				changed = strconv.Itoa(e.Changed) + " since " + e.ChangedSince
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", e.Name, e.Started, e.Verdict, e.Passed, e.Failed, e.Skipped, e.KubernetesVersion, changed, e.Selection)
+			_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", e.Name, e.Started, e.Verdict, e.Passed, e.Failed, e.Skipped, e.KubernetesVersion, changed, e.Selection)
 		}
 		return w.Flush()
 	}
