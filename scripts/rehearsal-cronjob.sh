@@ -7,7 +7,8 @@
 #   0. dist/inpod-cronjob.yaml as released, every minute, the runner's own
 #      specs only (runner && !slow): one scheduled run passes, then it is
 #      suspended and deleted;
-#   1. manifests/examples/shop/workload.yaml applied (the shop's accounts and RBAC);
+#   1. manifests/examples/shop/workload.yaml applied (the shop's accounts and
+#      RBAC), its two deliberate mistakes fixed;
 #   2. dist/inpod-cronjob.yaml made to verify the shop's intent file
 #      (inpodctl intent asset: every minute, 2 history entries kept) and applied;
 #   3. two scheduled runs pass;
@@ -91,6 +92,10 @@ k -n inpod-system delete cronjob inpod --wait >/dev/null
 
 log "continuous validation: CronJob from dist/inpod-cronjob.yaml verifying $shop_intent"
 k apply -f manifests/examples/shop/workload.yaml >&2
+# The shop's two deliberate mistakes fixed (docs/verify.md), so that its runs pass:
+# the leftover view binding gone, the settings granted to order-worker by name.
+k -n shop delete rolebinding legacy-debug shop-settings-reader >&2
+k -n shop create rolebinding shop-settings-reader --role=shop-settings-reader --serviceaccount=shop:order-worker >&2
 go run ./framework/cmd/inpodctl intent asset --from dist/inpod-cronjob.yaml -f "$shop_intent" \
   --schedule '* * * * *' --keep 2 -o "$cron_yaml" ||
   die "inpodctl intent asset failed"
