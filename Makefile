@@ -124,7 +124,7 @@ release: docker ## Publish into REGISTRY=host[:port]/path: inpod's images, inpod
 	REGISTRY='$(REGISTRY)' VERSION='$(VERSION)' RELEASE_BUILD='$(RELEASE_BUILD)' bash scripts/release.sh
 
 .PHONY: rehearsal
-rehearsal: docker tools ## Root: a local registry, stand-ins, make release into it, a kind node pulling through it: dist/inpod-job.yaml applied, then make e2e IMAGES=published (REHEARSAL_QUICK=1: the Job only, curl specs).
+rehearsal: docker tools ## Root: a local registry, stand-ins, make release into it, a kind node pulling through it: dist/inpod-job.yaml applied, then make e2e IMAGES=published (REHEARSAL_QUICK=1: the Job only, curl specs; REHEARSAL_CRONJOB=1: dist/inpod-cronjob.yaml on a schedule, drift found and reverted).
 	bash scripts/published-rehearsal.sh
 
 .PHONY: selftest
@@ -169,7 +169,7 @@ vet: ## go vet.
 .PHONY: test
 test: lint unit ## What CI runs: lint (incl. vet), unit tests, e2e with the offline images, then the quick rehearsal of the published path (root).
 	$(MAKE) --no-print-directory e2e IMAGES=offline
-	REHEARSAL_QUICK=1 $(MAKE) --no-print-directory rehearsal
+	REHEARSAL_QUICK=1 REHEARSAL_CRONJOB=1 $(MAKE) --no-print-directory rehearsal
 
 .PHONY: clean
 clean: ## Delete everything labelled by inpod runs (RUN_ID=: one run's only), the kind cluster and the reports (caches stay).
