@@ -76,6 +76,10 @@ run() {
   results drift | sed 's/^/    /' >&2
   echo >&2
   [ "$verdict" = "$want" ] || { k -n inpod-system logs "job/$job" -c suite --tail=40 >&2 || true; die "run $run_no: verdict $verdict, want $want"; }
+  # nobody collects a scheduled run: its reports are whole in the results container's log
+  local printed
+  printed=$(k -n inpod-system logs "job/$job" -c results | sed -n 's/^@@inpod-file //p' | paste -sd' ')
+  [ "$printed" = "junit.xml report.json drift.json" ] || die "run $run_no: the results container's log holds '$printed', not junit.xml report.json drift.json"
 }
 
 # 0. The asset as released: the guide's suite, here the runner's own specs.
