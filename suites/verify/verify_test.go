@@ -122,12 +122,14 @@ func record(ctx context.Context, cs kubernetes.Interface, a intent.Account, c ce
 
 // answerClass is a client's outcome as drift compares it: the authorizer let
 // it through (the verb's success, or a 404/422 after authorization), or
-// refused it (403), or neither (no answer, not observed, another status).
-func answerClass(o access.Outcome) string {
-	switch {
-	case o.Allowed() || o.AuthorizedAbsent() || o.AuthorizedInvalid():
+// refused it (403 Forbidden naming the account and the request, as
+// access.BeForbiddenFor judges it), or neither: no answer, not observed, a
+// refusal by admission or another status.
+func answerClass(o access.Outcome, user string, q rbac.Request) string {
+	if o.Allowed() || o.AuthorizedAbsent() || o.AuthorizedInvalid() {
 		return report.AnswerAllow
-	case o.ConnError == "" && o.Unobserved == "" && o.Code == 403:
+	}
+	if forbidden, _ := access.BeForbiddenFor(user, q).Match(o); forbidden {
 		return report.AnswerDeny
 	}
 	return ""
@@ -255,7 +257,7 @@ func describeAccount(a intent.Account) {
 						matcher = access.BeAllowedOrAbsent()
 					}
 					ok, _ := matcher.Match(o)
-					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), answerClass(o), ok)
+					why := record(ctx, fw.Proxy.Clientset(), a, c, q, m.Name(), got(o), access.Happened(o), answerClass(o, user, q), ok)
 					Expect(o).To(matcher, why+" ("+exec+")")
 				})
 			}
